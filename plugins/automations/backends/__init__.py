@@ -1,0 +1,43 @@
+"""Backends behind two small interfaces, found by module name so a new backend is a new package, not an ``if``.
+
+A backend package ``automations.backends.<name>`` provides:
+
+``build`` module
+    ``build_operator(automation: LoadedAutomation, settings: Settings) -> BaseOperator``
+        Called inside the DAG context. Returns the operator with ``task_id="build"``. It receives the clone
+        result through templating (``{{ ti.xcom_pull(task_ids='clone') }}``) and must push the build XCom:
+        ``{"metrics": {name: number}, "build_id": str, "artifact_uri": str, "commit": str, ...}``.
+    ``render(automation, settings) -> list[dict]``: the Kubernetes objects the build creates (``[]`` if none).
+
+``deploy`` module
+    ``deploy(automation: LoadedAutomation, build: dict, image: dict | None, settings: Settings) -> dict``
+        Called by the ``deploy`` task. Returns at least ``{"endpoint": url}``. Raises on failure, after having
+        left the previous deployment serving.
+    ``render(automation, settings) -> list[dict]``: the Kubernetes objects the deploy applies (``[]`` if none).
+
+``image`` module (optional)
+    ``image_operator(automation, settings) -> BaseOperator | None``: the ``push_image`` task, or None when the
+    backend has no image step.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from ..settings import Backend
+
+ROLES = ("build", "deploy", "image")
+
+
+def backend_module(backend: Backend | str, role: str) -> ModuleType | None:
+    """Import ``automations.backends.<backend>.<role>``; None when the backend has no such optional role."""
+    if role not in ROLES:
+        raise ValueError(f"unknown backend role {role!r}")
+    name = f"{__name__}.{Backend(backend).value}.{role}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name or role != "image":
+            raise
+        return None

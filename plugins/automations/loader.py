@@ -1,0 +1,206 @@
+"""Find definition files, parse YAML or import Python, merge folder defaults, and collect errors per file.
+
+Never raises for a bad definition: one broken file must not cost the others their DAGs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import DefinitionError, from_validation_error
+from .merge import deep_merge
+from .spec import Automation
+
+DEFAULTS_FILE = "_defaults.yaml"
+SUFFIXES = (".yaml", ".yml", ".py")
+
+
+@dataclass(frozen=True)
+class LoadedAutomation:
+    spec: Automation
+    source: Path
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass
+class LoadResult:
+    automations: list[LoadedAutomation] = field(default_factory=list)
+    errors: list[DefinitionError] = field(default_factory=list)
+
+    def by_name(self) -> dict[str, LoadedAutomation]:
+        return {a.name: a for a in self.automations}
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Definition files under the given folders (recursively) or the files themselves, sorted."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_file():
+            found.add(path.resolve())
+        elif path.is_dir():
+            found.update(p.resolve() for p in path.rglob("*") if _is_definition(p))
+    return sorted(found)
+
+
+def _is_definition(path: Path) -> bool:
+    return (
+        path.is_file()
+        and path.suffix in SUFFIXES
+        and not path.name.startswith(("_", "."))
+        and "__pycache__" not in path.parts
+    )
+
+
+def load(paths: Iterable[Path], root: Path | None = None) -> LoadResult:
+    """Load every definition below ``paths``; ``root`` bounds how far up ``_defaults.yaml`` files are looked for."""
+    paths = list(paths)
+    result = LoadResult()
+    seen: dict[str, Path] = {}
+    for file in discover(paths):
+        automations, errors = load_file(file, root or _common_root(paths))
+        result.errors.extend(errors)
+        for automation in automations:
+            if automation.name in seen:
+                result.errors.append(DefinitionError(display(file), "name", f"duplicate name {automation.name!r}: already defined in {display(seen[automation.name])}"))
+                continue
+            seen[automation.name] = file
+            result.automations.append(automation)
+    return result
+
+
+def _common_root(paths: list[Path]) -> Path:
+    dirs = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths] or [Path.cwd()]
+    return min(dirs, key=lambda d: len(d.parts))
+
+
+def load_file(file: Path, root: Path) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
+    try:
+        defaults = _defaults_for(file, root)
+    except DefinitionLoadError as exc:
+        return [], [exc.error]
+    loader = _load_python if file.suffix == ".py" else _load_yaml
+    try:
+        raw_items = list(loader(file))
+    except DefinitionLoadError as exc:
+        return [], [exc.error]
+    if not raw_items:
+        return [], [DefinitionError(display(file), "", "defines no automation")]
+    return _validate_all(file, raw_items, defaults)
+
+
+def _validate_all(file: Path, raw_items: list[tuple[str, Any]], defaults: dict) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
+    loaded, errors = [], []
+    for prefix, raw in raw_items:
+        if not isinstance(raw, (dict, Automation)):
+            errors.append(DefinitionError(display(file), prefix, f"expected a mapping of automation fields, got {type(raw).__name__}"))
+            continue
+        try:
+            loaded.append(LoadedAutomation(_apply_defaults(raw, defaults), file))
+        except ValidationError as exc:
+            errors.extend(from_validation_error(display(file), exc, prefix))
+    return loaded, errors
+
+
+def _apply_defaults(raw: dict | Automation, defaults: dict) -> Automation:
+    if isinstance(raw, Automation):
+        if not defaults:
+            return raw
+        raw = raw.model_dump(exclude_unset=True)
+    return Automation.model_validate(deep_merge(defaults, raw))
+
+
+class DefinitionLoadError(Exception):
+    def __init__(self, error: DefinitionError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _read_yaml(file: Path) -> list[Any]:
+    try:
+        return [doc for doc in yaml.safe_load_all(file.read_text()) if doc is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DefinitionLoadError(DefinitionError(display(file), "", f"YAML syntax error{where}: {problem}")) from None
+    except OSError as exc:
+        raise DefinitionLoadError(DefinitionError(display(file), "", f"cannot read: {exc}")) from None
+
+
+def _load_yaml(file: Path) -> Iterator[tuple[str, Any]]:
+    docs = _read_yaml(file)
+    for doc_index, doc in enumerate(docs):
+        items = doc if isinstance(doc, list) else [doc]
+        for item_index, item in enumerate(items):
+            yield _item_prefix(len(docs), doc_index, isinstance(doc, list), item_index), item
+
+
+def _item_prefix(n_docs: int, doc_index: int, is_list: bool, item_index: int) -> str:
+    parts = [f"document[{doc_index}]"] if n_docs > 1 else []
+    if is_list:
+        parts.append(f"[{item_index}]")
+    return "".join(parts)
+
+
+def _load_python(file: Path) -> Iterator[tuple[str, Any]]:
+    module_name = f"_automation_defs_{abs(hash(str(file)))}"
+    spec = importlib.util.spec_from_file_location(module_name, file)
+    if spec is None or spec.loader is None:
+        raise DefinitionLoadError(DefinitionError(display(file), "", "cannot be imported as a Python module"))
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except ValidationError as exc:
+        first = from_validation_error(display(file), exc, exc.title)
+        raise DefinitionLoadError(first[0] if len(first) == 1 else _joined(file, first)) from None
+    except Exception as exc:  # a user's file can raise anything; report it instead of losing other DAGs
+        raise DefinitionLoadError(DefinitionError(display(file), "", f"{type(exc).__name__}: {exc}")) from None
+    finally:
+        sys.modules.pop(module_name, None)
+    yield from _module_automations(module)
+
+
+def _joined(file: Path, errors: list[DefinitionError]) -> DefinitionError:
+    return DefinitionError(display(file), errors[0].path, "; ".join(f"{e.path}: {e.reason}" for e in errors))
+
+
+def _module_automations(module: Any) -> Iterator[tuple[str, Any]]:
+    for attr, value in vars(module).items():
+        if isinstance(value, Automation):
+            yield attr, value
+        elif isinstance(value, (list, tuple)) and any(isinstance(v, Automation) for v in value):
+            for index, item in enumerate(value):
+                if isinstance(item, Automation):
+                    yield f"{attr}[{index}]", item
+
+
+def _defaults_for(file: Path, root: Path) -> dict:
+    merged: dict = {}
+    folder = file.parent
+    chain = [folder, *folder.parents]
+    for directory in reversed([d for d in chain if d == root or root in d.parents]):
+        candidate = directory / DEFAULTS_FILE
+        if candidate.is_file():
+            docs = _read_yaml(candidate)
+            if docs and not isinstance(docs[0], dict):
+                raise DefinitionLoadError(DefinitionError(display(candidate), "", "defaults must be a mapping"))
+            merged = deep_merge(merged, docs[0] if docs else {})
+    return merged
+
+
+def display(file: Path) -> str:
+    """Paths relative to the working directory when possible, as users typed them."""
+    try:
+        return str(file.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(file)

@@ -1,0 +1,83 @@
+"""Every configuration read in one place. Values are read when asked for, so tests can set env per case."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PLUGINS_DIR = PROJECT_ROOT / "plugins"
+
+
+class Backend(str, Enum):
+    kubernetes = "kubernetes"
+    docker = "docker"
+    local = "local"
+
+
+DEFAULT_BACKEND = Backend.local
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _path(name: str, default: Path) -> Path:
+    return Path(_env(name, str(default))).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    automations_dir: Path
+    backend: Backend
+    state_dir: Path
+    artifact_root: str
+    analytics_conn_id: str
+    deploy_host: str
+    deploy_timeout_s: int
+    k8s_namespace: str
+    k8s_conn_id: str
+    build_image: str
+    registry: str
+    first_deploy_passes: bool
+
+    @property
+    def workspaces_dir(self) -> Path:
+        return self.state_dir / "workspaces"
+
+    @property
+    def envs_dir(self) -> Path:
+        return self.state_dir / "envs"
+
+    @property
+    def deployments_dir(self) -> Path:
+        return self.state_dir / "deployments"
+
+
+def _backend() -> Backend:
+    raw = _env("AUTOMATIONS_BACKEND", DEFAULT_BACKEND.value)
+    try:
+        return Backend(raw)
+    except ValueError:
+        raise ValueError(f"AUTOMATIONS_BACKEND={raw!r} is not one of {[b.value for b in Backend]}") from None
+
+
+def get_settings() -> Settings:
+    state_dir = _path("AUTOMATIONS_STATE_DIR", PROJECT_ROOT / ".state")
+    return Settings(
+        automations_dir=_path("AUTOMATIONS_DIR", PROJECT_ROOT / "include" / "automations"),
+        backend=_backend(),
+        state_dir=state_dir,
+        artifact_root=_env("AUTOMATIONS_ARTIFACT_ROOT", (state_dir / "artifacts").as_uri()),
+        analytics_conn_id=_env("AUTOMATIONS_ANALYTICS_CONN_ID", "model_analytics"),
+        deploy_host=_env("AUTOMATIONS_DEPLOY_HOST", "127.0.0.1"),
+        deploy_timeout_s=int(_env("AUTOMATIONS_DEPLOY_TIMEOUT", "300")),
+        k8s_namespace=_env("AUTOMATIONS_K8S_NAMESPACE", "models"),
+        k8s_conn_id=_env("AUTOMATIONS_K8S_CONN_ID", "kubernetes_default"),
+        build_image=_env("AUTOMATIONS_BUILD_IMAGE", "python:3.11-slim"),
+        registry=_env("AUTOMATIONS_REGISTRY", "localhost:5000"),
+        first_deploy_passes=_env("AUTOMATIONS_FIRST_DEPLOY_PASSES", "true").lower() in ("1", "true", "yes"),
+    )

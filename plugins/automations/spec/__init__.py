@@ -1,0 +1,52 @@
+"""The definition language: Qwak's automation classes as strict pydantic models."""
+
+from .action import Action, BuildDeploy, FrogmlBuildDeploy, QwakBuildDeploy
+from .automation import Automation
+from .build import BuildSpecifications
+from .conditions import BuildMetric, DeployedBuildMetric, DeploymentCondition
+from .deployment import (
+    AutoScaleQuerySpec,
+    AutoScaleTrigger,
+    AutoScalingConfig,
+    AutoScalingPrometheusTrigger,
+    DeploymentSpecifications,
+)
+from .enums import AggregationType, GpuType, MetricType, PurchaseOption, ThresholdDirection
+from .notifications import CustomWebhook, Notification, SlackNotification
+from .resources import ClientResources, CpuResources, GpuResources, Resources
+from .triggers import Metric, MetricBasedTrigger, NoneTrigger, ScheduledTrigger, SqlMetric, Trigger
+
+__all__ = [
+    "Action",
+    "AggregationType",
+    "Automation",
+    "AutoScaleQuerySpec",
+    "AutoScaleTrigger",
+    "AutoScalingConfig",
+    "AutoScalingPrometheusTrigger",
+    "BuildDeploy",
+    "BuildMetric",
+    "BuildSpecifications",
+    "ClientResources",
+    "CpuResources",
+    "CustomWebhook",
+    "DeployedBuildMetric",
+    "DeploymentCondition",
+    "DeploymentSpecifications",
+    "FrogmlBuildDeploy",
+    "GpuResources",
+    "GpuType",
+    "Metric",
+    "MetricBasedTrigger",
+    "MetricType",
+    "NoneTrigger",
+    "Notification",
+    "PurchaseOption",
+    "QwakBuildDeploy",
+    "Resources",
+    "ScheduledTrigger",
+    "SlackNotification",
+    "SqlMetric",
+    "ThresholdDirection",
+    "Trigger",
+]

@@ -1,0 +1,43 @@
+"""BuildSpecifications: where the model's source lives and how to build it."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field, StrictStr
+
+from .base import SpecModel
+from .enums import PurchaseOption
+from .fields import EnvVars, NonNegativeInt, ParamValue
+from .git import GitBranch, GitLocation, GitUri, split_git_uri
+from .resources import AnyResources, CpuResources
+
+
+class BuildSpecifications(SpecModel):
+    git_uri: GitUri
+    git_access_token_secret: Optional[StrictStr] = None
+    git_ssh_token_secret: Optional[StrictStr] = None
+    git_branch: GitBranch = "main"
+    main_dir: StrictStr = Field(default="main", min_length=1, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+    tags: list[StrictStr] = Field(default_factory=list)
+    env_vars: EnvVars = Field(default_factory=list)
+    parameters: dict[StrictStr, ParamValue] = Field(default_factory=dict)
+    base_image: StrictStr = ""
+    assumed_iam_role: StrictStr = ""
+    resources: AnyResources = Field(default_factory=CpuResources)
+    dependency_file_path: Optional[StrictStr] = None
+    push_image: bool = True
+    purchase_option: PurchaseOption = PurchaseOption.spot
+    provision_instance_timeout: NonNegativeInt = 120
+    service_account_key_secret_name: StrictStr = ""
+    gpu_compatible: bool = False
+
+    @property
+    def location(self) -> GitLocation:
+        return split_git_uri(self.git_uri)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(item.split("=", 1) for item in self.env_vars)
+
+

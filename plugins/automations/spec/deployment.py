@@ -1,0 +1,89 @@
+"""DeploymentSpecifications and autoscaling: how a model that passed its gate is served."""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from pydantic import AliasChoices, Field, StrictStr, field_validator, model_validator
+
+from .base import SpecModel
+from .enums import AggregationType, MetricType
+from .fields import EnvVars, LabelValue, Memory, NonNegativeInt, PositiveInt, is_number
+from .resources import GpuResources
+
+
+class AutoScaleQuerySpec(SpecModel):
+    metric_type: MetricType
+    aggregation_type: AggregationType
+    time_period: PositiveInt = Field(description="minutes the aggregation looks back")
+
+
+class AutoScaleTrigger(SpecModel):
+    """Base of every autoscaling trigger."""
+
+
+class AutoScalingPrometheusTrigger(AutoScaleTrigger):
+    query_spec: AutoScaleQuerySpec
+    threshold: Union[int, float, StrictStr]
+
+    @field_validator("threshold")
+    @classmethod
+    def _numeric(cls, value: Union[int, float, str]) -> Union[int, float, str]:
+        if isinstance(value, bool) or (isinstance(value, str) and not is_number(value)):
+            raise ValueError(f"autoscaling threshold {value!r} must be a number")
+        if float(value) <= 0:
+            raise ValueError(f"autoscaling threshold {value!r} must be positive")
+        return value
+
+
+class AutoScalingConfig(SpecModel):
+    min_replica_count: NonNegativeInt
+    max_replica_count: PositiveInt
+    polling_interval: PositiveInt = 30
+    cool_down_period: NonNegativeInt = 300
+    triggers: list[AutoScalingPrometheusTrigger] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> "AutoScalingConfig":
+        if self.min_replica_count > self.max_replica_count:
+            raise ValueError(
+                f"min_replica_count ({self.min_replica_count}) is greater than max_replica_count ({self.max_replica_count})"
+            )
+        return self
+
+
+class DeploymentSpecifications(SpecModel):
+    number_of_http_server_workers: PositiveInt = 2
+    http_request_timeout_ms: PositiveInt = 5000
+    max_batch_size: PositiveInt = 1
+    daemon_mode: bool = False
+    variation_name: LabelValue = "default"
+    custom_iam_role_arn: StrictStr = ""
+    number_of_pods: NonNegativeInt = 2
+    cpu_fraction: float = Field(default=2, gt=0)
+    memory: Memory = "2Gi"
+    gpu_resources: Optional[GpuResources] = None
+    auto_scale_config: Optional[AutoScalingConfig] = None
+    environments: list[LabelValue] = Field(default_factory=list)
+    env_vars: EnvVars = Field(default_factory=list)
+    # Qwak's SDK spells it deployment_timeout; its proto and the seed spell it deployment_process_timeout_limit.
+    deployment_timeout: Optional[PositiveInt] = Field(
+        default=None, validation_alias=AliasChoices("deployment_timeout", "deployment_process_timeout_limit")
+    )
+    instance: StrictStr = ""
+    service_account_key_secret_name: StrictStr = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_timeout_spelling(cls, data: object) -> object:
+        if isinstance(data, dict) and {"deployment_timeout", "deployment_process_timeout_limit"} <= data.keys():
+            raise ValueError("give deployment_timeout or deployment_process_timeout_limit, not both")
+        return data
+
+    @property
+    def deployment_process_timeout_limit(self) -> Optional[int]:
+        return self.deployment_timeout
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(item.split("=", 1) for item in self.env_vars)

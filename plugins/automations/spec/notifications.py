@@ -1,0 +1,33 @@
+"""Who hears about a run's outcome (behaviour comes with the triggers issue; the shape is validated now)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, Tag
+
+from .base import SpecModel
+from .polymorphic import discriminator
+
+
+class Notification(SpecModel):
+    """Base of every notification."""
+
+
+class SlackNotification(Notification):
+    webhook: str = Field(min_length=1)
+
+
+class CustomWebhook(Notification):
+    url: str = Field(min_length=1)
+    http_method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    data: dict[str, str] = Field(default_factory=dict)
+
+
+_NOTIFICATIONS = {cls.__name__: cls for cls in (SlackNotification, CustomWebhook)}
+
+AnyNotification = Annotated[
+    Union[Annotated[SlackNotification, Tag("SlackNotification")], Annotated[CustomWebhook, Tag("CustomWebhook")]],
+    discriminator("notification", [(("webhook",), "SlackNotification"), (("url",), "CustomWebhook")], _NOTIFICATIONS),
+]

@@ -1,0 +1,40 @@
+"""Recognise which class a YAML mapping means, by an explicit ``type:`` or by the fields it carries."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from pydantic import BaseModel, Discriminator
+
+Rule = tuple[Iterable[str], str]
+
+
+def discriminator(owner: str, rules: list[Rule], classes: dict[str, type[BaseModel]], fallback: str | None = None) -> Discriminator:
+    """Build a pydantic Discriminator: instances by class, mappings by ``type`` or by the first rule whose keys appear."""
+
+    aliases = {alias: name for name, cls in classes.items() for alias in getattr(cls, "type_names")()}
+
+    def pick(value: Any) -> str | None:
+        if isinstance(value, BaseModel):
+            return type(value).__name__ if type(value).__name__ in classes else None
+        if not isinstance(value, dict):
+            return None
+        if "type" in value:
+            return aliases.get(str(value["type"]))
+        for keys, name in rules:
+            if any(key in value for key in keys):
+                return name
+        return fallback
+
+    expected = ", ".join(sorted(aliases))
+    return Discriminator(
+        pick,
+        custom_error_type="unknown_kind",
+        custom_error_message=f"cannot tell which kind of {owner} this is; give its fields or 'type:' (one of {expected})",
+    )
+
+
+def tag_names(classes: dict[str, type[BaseModel]]) -> set[str]:
+    return set(classes)
+
+

@@ -1,0 +1,64 @@
+"""The one contract between the DAG side and the runtime: entry commands, argument names, env names, files.
+
+Imported by both sides (the backends build commands with it; the runtime parses them), so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+MODULE = "model_runtime"
+RESULT_FILE = "result.json"  # written by `build` into --output
+ARTIFACT_FILE = "model.pkl"  # the pickled model instance, inside --output
+SOURCE_DIR = "src"  # copy of the model directory (main/ and friends) inside --output, needed to unpickle
+KUBERNETES_XCOM_FILE = "/airflow/xcom/return.json"  # read by the KubernetesPodOperator's XCom sidecar
+
+# Environment names the runtime reads.
+ENV_PARAMETERS = "MODEL_BUILD_PARAMETERS"  # JSON object of BuildSpecifications.parameters
+ENV_BUILD_ID = "MODEL_BUILD_ID"
+ENV_MODEL_ID = "MODEL_ID"
+ENV_AUTOMATION = "AUTOMATION_NAME"
+ENV_WORKERS = "MODEL_SERVER_WORKERS"
+ENV_TIMEOUT_MS = "MODEL_SERVER_TIMEOUT_MS"
+ENV_MAX_BATCH = "MODEL_SERVER_MAX_BATCH_SIZE"
+ENV_DAEMON_MODE = "MODEL_SERVER_DAEMON_MODE"
+ENV_PORT = "MODEL_SERVER_PORT"
+DEFAULT_PORT = 8000
+
+
+def install_command(python: str, source: str, main_dir: str, dependency_file: Optional[str] = None) -> list[str]:
+    """Install the model's dependencies (plus pytest and pandas) into ``python``'s environment."""
+    cmd = [python, "-m", MODULE, "install", "--source", source, "--main-dir", main_dir]
+    return cmd + (["--dependency-file", dependency_file] if dependency_file else [])
+
+
+def build_command(python: str, source: str, main_dir: str, output: str, xcom_file: Optional[str] = None) -> list[str]:
+    """Run tests/, call build(), collect metrics and save the artifact into ``output``."""
+    cmd = [python, "-m", MODULE, "build", "--source", source, "--main-dir", main_dir, "--output", output]
+    return cmd + (["--xcom-file", xcom_file] if xcom_file else [])
+
+
+def serve_command(python: str, artifact: str, port: int, host: str = "0.0.0.0") -> list[str]:
+    """Serve ``/health`` and ``/predict``; workers, timeout and batch size come from the ENV_* names."""
+    return [python, "-m", MODULE, "serve", "--artifact", artifact, "--host", host, "--port", str(port)]
+
+
+@dataclass
+class BuildResult:
+    """What ``build`` writes to RESULT_FILE (and to --xcom-file)."""
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    artifact: str = ARTIFACT_FILE
+    tests: dict[str, int] = field(default_factory=dict)  # {"passed": n, "failed": n}
+    python: str = ""
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self)))
+
+    @classmethod
+    def read(cls, path: Path) -> "BuildResult":
+        return cls(**json.loads(path.read_text()))
