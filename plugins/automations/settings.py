@@ -43,6 +43,10 @@ class Settings:
     build_image: str
     registry: str
     first_deploy_passes: bool
+    # Kubernetes deploy (brief E): environment map, KEDA on/off (HPA fallback), Prometheus for KEDA triggers.
+    environments_file: Path = PROJECT_ROOT / "include" / "config" / "environments.yaml"
+    keda_enabled: bool = True
+    prometheus_url: str = "http://prometheus-server.monitoring.svc.cluster.local:80"
 
     @property
     def workspaces_dir(self) -> Path:
@@ -80,4 +84,7 @@ def get_settings() -> Settings:
         build_image=_env("AUTOMATIONS_BUILD_IMAGE", "python:3.11-slim"),
         registry=_env("AUTOMATIONS_REGISTRY", "localhost:5000"),
         first_deploy_passes=_env("AUTOMATIONS_FIRST_DEPLOY_PASSES", "true").lower() in ("1", "true", "yes"),
+        environments_file=_path("AUTOMATIONS_ENVIRONMENTS_FILE", PROJECT_ROOT / "include" / "config" / "environments.yaml"),
+        keda_enabled=_env("AUTOMATIONS_KEDA_ENABLED", "true").lower() in ("1", "true", "yes"),
+        prometheus_url=_env("AUTOMATIONS_PROMETHEUS_URL", "http://prometheus-server.monitoring.svc.cluster.local:80"),
     )
