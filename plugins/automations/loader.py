@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import DefinitionError, from_validation_error
+from .interpolate import UnknownVariable, interpolate
 from .merge import deep_merge
 from .spec import Automation
 
@@ -138,7 +139,10 @@ def _read_yaml(file: Path) -> list[Any]:
 
 
 def _load_yaml(file: Path) -> Iterator[tuple[str, Any]]:
-    docs = _read_yaml(file)
+    try:
+        docs = interpolate(_read_yaml(file))
+    except UnknownVariable as exc:
+        raise DefinitionLoadError(DefinitionError(display(file), "", str(exc))) from None
     for doc_index, doc in enumerate(docs):
         items = doc if isinstance(doc, list) else [doc]
         for item_index, item in enumerate(items):

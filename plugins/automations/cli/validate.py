@@ -1,0 +1,41 @@
+"""validate: one line per problem, ``<file>: <field.path>: <reason>``; exit 1 when there is any."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..dagfile import check_environments
+from ..loader import load
+from ..settings import get_settings
+
+COMMAND = "validate"
+HELP = "Validate definition files (default: AUTOMATIONS_DIR); exit 1 and print each problem if any is invalid."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, help="definition files or folders")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    paths = args.paths or [settings.automations_dir]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for path in missing:
+            print(f"{path}: <path>: no such file or directory")
+        return 1
+    result = check_environments(load(paths, root=_root(paths, settings.automations_dir)), settings)
+    for error in result.errors:
+        print(error)
+    if not result.errors:
+        print(f"{len(result.automations)} automation(s) valid")
+    return 1 if result.errors else 0
+
+
+def _root(paths: list[Path], automations_dir: Path) -> Path:
+    # Defaults cascade from AUTOMATIONS_DIR when the paths are inside it, else from the given folder.
+    resolved = [p.resolve() for p in paths]
+    if all(p == automations_dir or automations_dir in p.parents for p in resolved):
+        return automations_dir
+    return min((p if p.is_dir() else p.parent for p in resolved), key=lambda d: len(d.parts))

@@ -1,0 +1,103 @@
+"""One automation spec -> one Airflow DAG: schedule, params, tags, docs and task wiring. No step logic here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any, Optional
+
+import pendulum
+
+from . import tasks
+from .backends import backend_module
+from .docs import doc_md
+from .loader import LoadedAutomation
+from .schedule import timetable
+from .settings import Settings, get_settings
+
+START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")  # fixed: a moving start_date confuses the scheduler
+TASK_IDS = ("clone", "build", "push_image", "metric_gate", "deploy", "skip_deploy")
+
+
+@dataclass(frozen=True)
+class DagPlan:
+    """Everything about the DAG that is not an operator: a neutral plan, testable without building a DAG."""
+
+    dag_id: str
+    description: str
+    schedule: Optional[Any]
+    tags: tuple[str, ...]
+    is_paused_upon_creation: bool
+    doc_md: str
+    default_branch: str
+
+
+def plan(automation: LoadedAutomation, settings: Settings) -> DagPlan:
+    spec = automation.spec
+    build = spec.action.build_spec
+    tags = dict.fromkeys(["automation", spec.model_id, *build.tags])  # ordered and de-duplicated
+    return DagPlan(
+        dag_id=spec.name,
+        description=spec.description or f"Build and deploy {spec.model_id}",
+        schedule=timetable(spec.trigger, spec.execute_immediately),
+        tags=tuple(tags),
+        is_paused_upon_creation=not spec.is_enabled,
+        doc_md=doc_md(automation, settings),
+        default_branch=build.git_branch,
+    )
+
+
+def compile_dag(automation: LoadedAutomation, settings: Settings):
+    """Build the DAG object for one automation."""
+    from airflow.sdk import DAG
+
+    dag_plan = plan(automation, settings)
+    with DAG(
+        dag_id=dag_plan.dag_id,
+        description=dag_plan.description,
+        schedule=dag_plan.schedule,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        is_paused_upon_creation=dag_plan.is_paused_upon_creation,
+        tags=list(dag_plan.tags),
+        doc_md=dag_plan.doc_md,
+        params=_params(dag_plan),
+        default_args={"owner": "automations", "retries": 0},
+    ) as dag:
+        _wire_tasks(automation, settings)
+    return dag
+
+
+def _params(dag_plan: DagPlan) -> dict:
+    from airflow.sdk import Param
+
+    return {
+        "git_branch": Param(dag_plan.default_branch, type="string", minLength=1, pattern=r"^[^-\s][^\s]*$",
+                            title="Git branch", description="Build this branch instead of the definition's."),
+        "force_deploy": Param(False, type="boolean", title="Force deploy",
+                              description="Deploy even if the metric gate fails (recorded as an override)."),
+    }
+
+
+def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
+    from airflow.providers.standard.operators.python import BranchPythonOperator, PythonOperator
+    from airflow.sdk import chain
+
+    from .steps.record import build_callbacks
+
+    clone = PythonOperator(task_id="clone", python_callable=partial(tasks.clone_task, automation),
+                           retries=2, retry_delay=timedelta(seconds=30))
+    build = backend_module(settings.backend, "build").build_operator(automation, settings)
+    build.on_success_callback, build.on_failure_callback = build_callbacks(automation, get_settings)
+    image = _image_operator(automation, settings)
+    gate = BranchPythonOperator(task_id="metric_gate", python_callable=partial(tasks.gate_task, automation))
+    deploy = PythonOperator(task_id="deploy", python_callable=partial(tasks.deploy_task, automation))
+    skip = PythonOperator(task_id="skip_deploy", python_callable=partial(tasks.skip_deploy_task, automation))
+    chain(*[t for t in (clone, build, image, gate) if t is not None], [deploy, skip])
+
+
+def _image_operator(automation: LoadedAutomation, settings: Settings):
+    module = backend_module(settings.backend, "image")
+    return module.image_operator(automation, settings) if module else None

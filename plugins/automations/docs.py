@@ -1,0 +1,41 @@
+"""The DAG's doc_md: a human summary of the automation. Secret *names* may appear; secret values never exist here."""
+
+from __future__ import annotations
+
+from .loader import LoadedAutomation, display
+from .schedule import describe
+from .settings import Settings
+from .spec import BuildMetric, DeployedBuildMetric
+from .steps.clone import redact_url
+
+
+def doc_md(automation: LoadedAutomation, settings: Settings) -> str:
+    spec = automation.spec
+    build = spec.action.build_spec
+    repo, subdir = build.location
+    deploy = spec.action.deployment_spec
+    lines = [
+        f"### {spec.name}: build and deploy `{spec.model_id}`",
+        spec.description,
+        "",
+        f"- **Definition:** `{display(automation.source)}`",
+        f"- **Source:** `{redact_url(repo)}`, directory `{subdir or '.'}`, branch `{build.git_branch}`, main dir `{build.main_dir}`",
+        f"- **Runs:** {describe(spec.trigger)}",
+        f"- **Build:** on `{settings.backend.value}`",
+        f"- **Gate:** {gate_summary(spec.action.conditions)}",
+        f"- **Deploy:** variation `{deploy.variation_name}` on `{settings.backend.value}`"
+        + (f", environments {', '.join(deploy.environments)}" if deploy.environments else ""),
+    ]
+    return "\n".join(lines)
+
+
+def gate_summary(conditions: list) -> str:
+    if not conditions:
+        return "none (every successful build deploys)"
+    return "; ".join(condition_text(c) for c in conditions)
+
+
+def condition_text(condition: BuildMetric | DeployedBuildMetric) -> str:
+    if isinstance(condition, BuildMetric):
+        return f"`{condition.metric_name}` {condition.direction.symbol} `{condition.threshold}`"
+    return f"`{condition.metric_name}` {condition.direction.symbol} the deployed build's on variation `{condition.variation}`"

@@ -1,0 +1,116 @@
+"""clone: a shallow, sparse checkout of ``repo#sub/dir`` at a branch, pinned to a commit, uploaded as a tarball.
+
+Credentials travel only in the git child's environment (``GIT_CONFIG_*`` / ``GIT_SSH_COMMAND``): never in argv,
+never in ``.git/config``, never in XCom or logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlsplit, urlunsplit
+
+from ..artifacts import store_path, upload_dir_as_tar
+from ..loader import LoadedAutomation
+from ..settings import Settings
+from ..spec.git import check_branch
+from .secrets import SecretLookup, airflow_secret
+
+log = logging.getLogger(__name__)
+
+
+class CloneError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Checkout:
+    commit: str
+    model_dir: Path
+
+
+def run_clone(automation: LoadedAutomation, branch: Optional[str], settings: Settings,
+              lookup: SecretLookup = airflow_secret) -> dict:
+    """Clone, check the model layout, upload the model directory, and return the clone XCom."""
+    build = automation.spec.action.build_spec
+    branch = check_branch(branch or build.git_branch)
+    repo, subdir = build.location
+    with tempfile.TemporaryDirectory(prefix="clone-", dir=_ensure(settings.workspaces_dir)) as tmp:
+        checkout = clone(repo, branch, subdir, Path(tmp) / "repo", git_env(build, lookup, Path(tmp)))
+        _check_layout(checkout.model_dir, build.main_dir, automation.name)
+        target = store_path(settings, automation.name, "sources", f"{checkout.commit}.tar.gz")
+        source_uri = upload_dir_as_tar(checkout.model_dir, target)
+    log.info("cloned %s@%s (%s) into %s", redact_url(repo), branch, checkout.commit, source_uri)
+    return {"commit": checkout.commit, "branch": branch, "source_uri": source_uri, "repo": redact_url(repo),
+            "subdir": subdir, "main_dir": build.main_dir}
+
+
+def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) -> Checkout:
+    """Depth-1 clone of one branch, sparse to ``subdir`` when given."""
+    from git import GitCommandError, Repo
+
+    try:
+        cloned = Repo.clone_from(repo, dest, branch=branch, depth=1, no_checkout=bool(subdir),
+                                 multi_options=["--filter=blob:none", "--single-branch"] + (["--sparse"] if subdir else []),
+                                 env=env, allow_unsafe_options=False)
+        if subdir:
+            cloned.git.sparse_checkout("set", "--cone", "--", subdir, env=env)
+            cloned.git.checkout(branch, env=env)
+    except GitCommandError as exc:
+        raise CloneError(f"git could not clone {redact_url(repo)} at branch {branch!r}: {_stderr(exc)}") from None
+    return Checkout(cloned.head.commit.hexsha, dest / subdir if subdir else dest)
+
+
+def _stderr(exc: Exception) -> str:
+    text = getattr(exc, "stderr", "") or str(exc)
+    return " ".join(text.split())[-500:]
+
+
+def _check_layout(model_dir: Path, main_dir: str, name: str) -> None:
+    if not model_dir.is_dir():
+        raise CloneError(f"{name}: the model directory {model_dir.name!r} does not exist on that branch")
+    if not (model_dir / main_dir).is_dir():
+        found = sorted(p.name for p in model_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        raise CloneError(f"{name}: main_dir {main_dir!r} not found in the model directory (found: {found})")
+    shutil.rmtree(model_dir / ".git", ignore_errors=True)
+
+
+def git_env(build, lookup: SecretLookup, scratch: Path) -> dict[str, str]:
+    """Environment for the git child: non-interactive, plus credentials when the definition names a secret."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
+    if build.git_access_token_secret:
+        token = lookup(build.git_access_token_secret)
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        env.update({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+                    "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"})
+    if build.git_ssh_token_secret:
+        key_file = _write_private(scratch / "ssh_key", lookup(build.git_ssh_token_secret))
+        env["GIT_SSH_COMMAND"] = f"ssh -i {key_file} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new"
+    return env
+
+
+def _write_private(path: Path, content: str) -> Path:
+    path.write_text(content if content.endswith("\n") else content + "\n")
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    return path
+
+
+def redact_url(url: str) -> str:
+    """Drop any user:password@ a user put into the URI itself."""
+    parts = urlsplit(url)
+    if parts.scheme and parts.password:
+        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
