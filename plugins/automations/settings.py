@@ -47,6 +47,16 @@ class Settings:
     environments_file: Path = PROJECT_ROOT / "include" / "config" / "environments.yaml"
     keda_enabled: bool = True
     prometheus_url: str = "http://prometheus-server.monitoring.svc.cluster.local:80"
+    # Kubernetes build (brief C): placement overrides, pod cleanup, artifact volume, source mode, Kaniko.
+    k8s_placement_file: str = ""
+    k8s_on_finish_action: str = "delete_succeeded_pod"
+    k8s_artifact_pvc: str = "automations-artifacts"
+    k8s_artifact_mount: str = ""
+    k8s_source: str = "artifact"
+    k8s_git_image: str = "alpine/git:2.45.2"
+    k8s_service_account: str = ""
+    kaniko_image: str = "gcr.io/kaniko-project/executor:v1.23.2"
+    registry_secret: str = "registry-credentials"
 
     @property
     def workspaces_dir(self) -> Path:
@@ -87,4 +97,13 @@ def get_settings() -> Settings:
         environments_file=_path("AUTOMATIONS_ENVIRONMENTS_FILE", PROJECT_ROOT / "include" / "config" / "environments.yaml"),
         keda_enabled=_env("AUTOMATIONS_KEDA_ENABLED", "true").lower() in ("1", "true", "yes"),
         prometheus_url=_env("AUTOMATIONS_PROMETHEUS_URL", "http://prometheus-server.monitoring.svc.cluster.local:80"),
+        k8s_placement_file=_env("AUTOMATIONS_K8S_PLACEMENT_FILE", ""),
+        k8s_on_finish_action=_env("AUTOMATIONS_K8S_ON_FINISH_ACTION", "delete_succeeded_pod"),
+        k8s_artifact_pvc=_env("AUTOMATIONS_K8S_ARTIFACT_PVC", "automations-artifacts"),
+        k8s_artifact_mount=_env("AUTOMATIONS_K8S_ARTIFACT_MOUNT", ""),
+        k8s_source=_env("AUTOMATIONS_K8S_SOURCE", "artifact"),
+        k8s_git_image=_env("AUTOMATIONS_K8S_GIT_IMAGE", "alpine/git:2.45.2"),
+        k8s_service_account=_env("AUTOMATIONS_K8S_SERVICE_ACCOUNT", ""),
+        kaniko_image=_env("AUTOMATIONS_KANIKO_IMAGE", "gcr.io/kaniko-project/executor:v1.23.2"),
+        registry_secret=_env("AUTOMATIONS_REGISTRY_SECRET", "registry-credentials"),
     )

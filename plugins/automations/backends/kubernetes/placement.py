@@ -1,0 +1,247 @@
+"""Where a pod runs and what it may use: resources, node selector, node affinity and tolerations.
+
+Pure translation of the definition's resources into Kubernetes JSON (camelCase plain dicts), shared by the build
+pod (build.py) and the serving Deployment (deploy side). The GPU, instance and purchase-option tables are shipped
+YAML under ``include/config/kubernetes/`` because every cluster labels its nodes differently; the file named by
+``AUTOMATIONS_K8S_PLACEMENT_FILE`` overrides entries (top-level keys ``gpu_types``, ``instance_sizes``,
+``purchase_options``; ``gpu_types`` may also override ``resource``, ``per_gpu`` and ``tolerations``).
+
+Table entries describe nodes with one small vocabulary:
+    match:  {label: value | [values]}  required; one value -> nodeSelector, several -> nodeAffinity ``In``
+    avoid:  {label: [values]}          required nodeAffinity ``NotIn``
+    prefer: {label: [values]}          preferred nodeAffinity ``In`` (weight 100 each)
+    tolerations: [Kubernetes toleration dicts]
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from ...settings import PROJECT_ROOT, get_settings
+from ...spec import BuildSpecifications, ClientResources, CpuResources, DeploymentSpecifications, GpuResources
+from ...spec.enums import GpuType, PurchaseOption
+
+CONFIG_DIR = PROJECT_ROOT / "include" / "config" / "kubernetes"
+TABLES = ("gpu_types", "instance_sizes", "purchase_options")
+_SELECTOR_KEYS = ("match", "avoid", "prefer", "tolerations")
+
+
+@dataclass(frozen=True)
+class Placement:
+    requests: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, str] = field(default_factory=dict)
+    node_selector: dict[str, str] = field(default_factory=dict)
+    tolerations: tuple[dict, ...] = ()
+    # nodeAffinity pieces: required expressions are ANDed in one term; preferred terms are scored independently.
+    required: tuple[dict, ...] = ()
+    preferred: tuple[dict, ...] = ()
+
+    @property
+    def resources(self) -> dict[str, dict[str, str]]:
+        """A container's ``resources`` (V1ResourceRequirements JSON)."""
+        return {key: dict(value) for key, value in (("requests", self.requests), ("limits", self.limits)) if value}
+
+    @property
+    def affinity(self) -> dict:
+        """A pod's ``affinity`` (V1Affinity JSON), ``{}`` when nothing needs more than the node selector."""
+        node: dict[str, Any] = {}
+        if self.required:
+            node["requiredDuringSchedulingIgnoredDuringExecution"] = {
+                "nodeSelectorTerms": [{"matchExpressions": [dict(e) for e in self.required]}]
+            }
+        if self.preferred:
+            node["preferredDuringSchedulingIgnoredDuringExecution"] = [dict(p) for p in self.preferred]
+        return {"nodeAffinity": node} if node else {}
+
+    def overlay(self, other: Placement) -> Placement:
+        """``other`` on top of ``self``: its resources win key by key; selectors and tolerations add up."""
+        return Placement(
+            requests={**self.requests, **other.requests},
+            limits={**self.limits, **other.limits},
+            node_selector={**self.node_selector, **other.node_selector},
+            tolerations=_unique(self.tolerations + other.tolerations),
+            required=_unique(self.required + other.required),
+            preferred=_unique(self.preferred + other.preferred),
+        )
+
+
+def _unique(items: tuple[dict, ...]) -> tuple[dict, ...]:
+    seen: list[dict] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return tuple(seen)
+
+
+# ---------------------------------------------------------------------------------------------------- tables
+
+
+def tables() -> dict[str, dict]:
+    """The shipped tables with the override file (if any) applied; cached per override file and its mtime."""
+    override = get_settings().k8s_placement_file
+    stamp = Path(override).stat().st_mtime_ns if override else 0
+    return _load_tables(override, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_tables(override: str, _stamp: int) -> dict[str, dict]:
+    loaded = {name: _read_yaml(CONFIG_DIR / f"{name}.yaml") for name in TABLES}
+    if override:
+        extra = _read_yaml(Path(override))
+        unknown = set(extra) - set(TABLES)
+        if unknown:
+            raise ValueError(f"{override}: unknown keys {sorted(unknown)}; expected some of {list(TABLES)}")
+        for name in TABLES:
+            loaded[name] = _override_table(name, loaded[name], extra.get(name) or {})
+    return loaded
+
+
+def _override_table(name: str, base: dict, extra: dict) -> dict:
+    if name != "gpu_types":  # entries replace entries: a half-merged instance size would surprise
+        return {**base, **extra}
+    return {**base, **extra, "types": {**base.get("types", {}), **(extra.get("types") or {})}}
+
+
+def _read_yaml(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+# ---------------------------------------------------------------------------------------------------- selectors
+
+
+def selector_placement(entry: dict) -> Placement:
+    """Translate a table entry's match/avoid/prefer/tolerations into a Placement (no resources)."""
+    node_selector: dict[str, str] = {}
+    required: list[dict] = []
+    for label, value in (entry.get("match") or {}).items():
+        values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        if len(values) == 1:
+            node_selector[label] = values[0]
+        else:
+            required.append(_expression(label, "In", values))
+    for label, values in (entry.get("avoid") or {}).items():
+        required.append(_expression(label, "NotIn", values))
+    preferred = [
+        {"weight": 100, "preference": {"matchExpressions": [_expression(label, "In", values)]}}
+        for label, values in (entry.get("prefer") or {}).items()
+    ]
+    return Placement(
+        node_selector=node_selector,
+        tolerations=tuple(dict(t) for t in entry.get("tolerations") or ()),
+        required=tuple(required),
+        preferred=tuple(preferred),
+    )
+
+
+def _expression(label: str, operator: str, values: list) -> dict:
+    return {"key": label, "operator": operator, "values": [str(v) for v in values]}
+
+
+# ---------------------------------------------------------------------------------------------------- resources
+
+
+def cpu_quantity(cpu_fraction: float) -> str:
+    """2 -> "2", 0.5 -> "500m", 1.25 -> "1250m" (Kubernetes rejects more precision than a millicore)."""
+    millis = round(float(cpu_fraction) * 1000)
+    if millis <= 0:
+        raise ValueError(f"cpu_fraction {cpu_fraction!r} is below one millicore")
+    return str(millis // 1000) if millis % 1000 == 0 else f"{millis}m"
+
+
+def for_cpu(cpu_fraction: float, memory: str) -> Placement:
+    # requests == limits: Guaranteed QoS, so a long build is the last thing the kubelet evicts.
+    resources = {"cpu": cpu_quantity(cpu_fraction), "memory": memory}
+    return Placement(requests=dict(resources), limits=dict(resources))
+
+
+def gpu_entry(gpu_type: GpuType | str) -> dict:
+    types = tables()["gpu_types"].get("types", {})
+    name = GpuType(gpu_type).value
+    if name not in types:
+        raise ValueError(f"GPU type {name} has no entry in gpu_types.yaml; known: {sorted(types)}")
+    return types[name]
+
+
+def for_gpu(gpu: GpuResources, cpu_fraction: Optional[float] = None, memory: Optional[str] = None) -> Placement:
+    """GPU count in limits, the type's node labels, and a toleration for the GPU taint."""
+    table = tables()["gpu_types"]
+    per_gpu = table.get("per_gpu") or {}
+    cpu = cpu_quantity(cpu_fraction) if cpu_fraction else _scaled_cpu(per_gpu.get("cpu"), gpu.gpu_amount)
+    mem = memory or _scaled_memory(per_gpu.get("memory"), gpu.gpu_amount)
+    base = Placement(requests={k: v for k, v in (("cpu", cpu), ("memory", mem)) if v})
+    base = replace(base, limits={**base.requests, table.get("resource", "nvidia.com/gpu"): str(gpu.gpu_amount)})
+    selectors = selector_placement({**gpu_entry(gpu.gpu_type), "tolerations": table.get("tolerations") or []})
+    return base.overlay(selectors)
+
+
+def _scaled_cpu(per_gpu: Any, amount: int) -> str:
+    return cpu_quantity(float(per_gpu) * amount) if per_gpu else ""
+
+
+def _scaled_memory(per_gpu: Any, amount: int) -> str:
+    if not per_gpu:
+        return ""
+    text = str(per_gpu)
+    return f"{int(text[:-2]) * amount}{text[-2:]}"  # the table uses Gi/Mi like the spec's normalised memory
+
+
+def known_instances() -> list[str]:
+    return sorted(tables()["instance_sizes"])
+
+
+def for_instance(instance: str) -> Placement:
+    """An instance size's resources and node placement; GPU sizes add their GPU type's placement."""
+    sizes = tables()["instance_sizes"]
+    if instance not in sizes:
+        raise ValueError(f"unknown instance {instance!r}; known instances: {', '.join(known_instances())}")
+    entry = sizes[instance]
+    cpu, memory = float(entry["cpu"]), str(entry["memory"])
+    if entry.get("gpu_type"):
+        gpu = GpuResources(gpu_type=entry["gpu_type"], gpu_amount=int(entry.get("gpu_amount", 1)))
+        placed = for_gpu(gpu, cpu, memory)
+    else:
+        placed = for_cpu(cpu, memory)
+    return placed.overlay(selector_placement({k: v for k, v in entry.items() if k in _SELECTOR_KEYS}))
+
+
+def for_purchase_option(option: PurchaseOption | str) -> Placement:
+    options = tables()["purchase_options"]
+    name = PurchaseOption(option).value
+    return selector_placement(options.get(name) or {})
+
+
+def for_resources(resources: Any) -> Placement:
+    """CpuResources, GpuResources or ClientResources (whose own cpu/gpu resources override the instance's)."""
+    if isinstance(resources, CpuResources):
+        return for_cpu(resources.cpu_fraction, resources.memory)
+    if isinstance(resources, GpuResources):
+        return for_gpu(resources)
+    if isinstance(resources, ClientResources):
+        placed = for_instance(resources.instance)
+        if resources.cpu_resources:
+            placed = placed.overlay(for_cpu(resources.cpu_resources.cpu_fraction, resources.cpu_resources.memory))
+        if resources.gpu_resources:
+            placed = placed.overlay(for_gpu(resources.gpu_resources))
+        return placed
+    raise TypeError(f"unsupported resources {type(resources).__name__}")
+
+
+def for_build(spec: BuildSpecifications) -> Placement:
+    return for_resources(spec.resources).overlay(for_purchase_option(spec.purchase_option))
+
+
+def for_deployment(spec: DeploymentSpecifications) -> Placement:
+    """Qwak's ``instance`` replaces cpu_fraction/memory/gpu_resources when given."""
+    if spec.instance:
+        return for_instance(spec.instance)
+    if spec.gpu_resources:
+        return for_gpu(spec.gpu_resources, spec.cpu_fraction, spec.memory)
+    return for_cpu(spec.cpu_fraction, spec.memory)
