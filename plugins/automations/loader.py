@@ -20,6 +20,7 @@ from .merge import deep_merge
 from .spec import Automation
 
 DEFAULTS_FILE = "_defaults.yaml"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's loader parses ~10x faster
 SUFFIXES = (".yaml", ".yml", ".py")
 
 
@@ -128,7 +129,7 @@ class DefinitionLoadError(Exception):
 
 def _read_yaml(file: Path) -> list[Any]:
     try:
-        return [doc for doc in yaml.safe_load_all(file.read_text()) if doc is not None]
+        return [doc for doc in yaml.load_all(file.read_text(), Loader=_YAML_LOADER) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

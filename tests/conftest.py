@@ -1,0 +1,22 @@
+"""Process-wide test environment: an Airflow home and state folder of the test run's own, never the demo's.
+
+Set before anything imports Airflow, because Airflow reads its configuration at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_HOME = ROOT / ".cache" / "test-run"
+
+shutil.rmtree(TEST_HOME, ignore_errors=True)
+TEST_HOME.mkdir(parents=True)
+os.environ["AIRFLOW_HOME"] = str(TEST_HOME / "airflow")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AUTOMATIONS_STATE_DIR"] = str(TEST_HOME / "state")
+os.environ["AUTOMATIONS_BACKEND"] = "local"
+os.environ.setdefault("AUTOMATIONS_DIR", str(ROOT / "tests" / "fixtures" / "definitions" / "valid"))
