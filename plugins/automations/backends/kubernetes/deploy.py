@@ -1,0 +1,132 @@
+"""The kubernetes deploy backend: for each environment, render the objects and roll them out (rollout.py).
+
+``deploy`` is what the ``deploy`` task calls; ``render`` is what ``python -m automations render`` prints.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Optional
+
+from model_runtime import contract
+
+from ...environments import Environment, resolve
+from ...ids import serving_image
+from ...loader import LoadedAutomation
+from ...settings import Settings
+from ..errors import DeployFailed
+from .client import KubeClient, client_for
+from .manifests import UNBUILT, DeployPlan, render_plan
+from .placement import for_deployment
+from .rollout import Clock, RolloutResult, roll_out
+
+log = logging.getLogger(__name__)
+
+
+def _server_env(automation: LoadedAutomation, build_id: str) -> tuple[tuple[str, str], ...]:
+    """The spec's env_vars, then the server's own settings (these win: they are the spec's typed fields)."""
+    spec = automation.spec.action.deployment_spec
+    env = dict(spec.env)
+    env.update(
+        {
+            contract.ENV_WORKERS: str(spec.number_of_http_server_workers),
+            contract.ENV_TIMEOUT_MS: str(spec.http_request_timeout_ms),
+            contract.ENV_MAX_BATCH: str(spec.max_batch_size),
+            contract.ENV_DAEMON_MODE: "true" if spec.daemon_mode else "false",
+            contract.ENV_PORT: str(contract.DEFAULT_PORT),
+            contract.ENV_MODEL_ID: automation.spec.model_id,
+            contract.ENV_AUTOMATION: automation.spec.name,
+            contract.ENV_BUILD_ID: build_id,
+        }
+    )
+    return tuple(env.items())
+
+
+def _replicas(automation: LoadedAutomation) -> int:
+    spec = automation.spec.action.deployment_spec
+    scaling = spec.auto_scale_config
+    if scaling is None:
+        return spec.number_of_pods
+    # Start inside the autoscaler's range so it does not have to correct us right after the rollout.
+    return min(max(spec.number_of_pods, scaling.min_replica_count), scaling.max_replica_count)
+
+
+def plan_for(
+    automation: LoadedAutomation, settings: Settings, environment: Environment, image: str, commit: str, build_id: str
+) -> DeployPlan:
+    spec = automation.spec.action.deployment_spec
+    return DeployPlan(
+        automation=automation.spec.name,
+        model_id=automation.spec.model_id,
+        variation=spec.variation_name,
+        environment=environment.name,
+        namespace=environment.namespace,
+        image=image,
+        commit=commit,
+        build_id=build_id,
+        replicas=_replicas(automation),
+        timeout_s=spec.deployment_timeout or settings.deploy_timeout_s,
+        placement=for_deployment(spec),
+        env=_server_env(automation, build_id),
+        iam_role_arn=spec.custom_iam_role_arn,
+        autoscaling=spec.auto_scale_config,
+        keda_enabled=settings.keda_enabled,
+        prometheus_url=settings.prometheus_url,
+    )
+
+
+def render(automation: LoadedAutomation, settings: Settings) -> list[dict[str, Any]]:
+    """Every object the deploy applies, for every environment, with a placeholder image tag (no build yet)."""
+    image = serving_image(settings.registry, automation.spec.model_id, UNBUILT)
+    objects: list[dict[str, Any]] = []
+    for environment in resolve(automation.spec, settings):
+        objects.extend(render_plan(plan_for(automation, settings, environment, image, UNBUILT, UNBUILT)))
+    return objects
+
+
+def _image_ref(
+    automation: LoadedAutomation, build: dict[str, Any], image: Optional[dict[str, Any]], settings: Settings
+) -> str:
+    if image and image.get("image"):
+        return str(image["image"])
+    return serving_image(settings.registry, automation.spec.model_id, build["commit"])
+
+
+def _target(plan: DeployPlan, result: RolloutResult) -> dict[str, Any]:
+    return {
+        "environment": plan.environment,
+        "namespace": plan.namespace,
+        "deployment": plan.deployment_name,
+        "endpoint": plan.endpoint,
+        "variation_endpoint": plan.variation_endpoint,
+        "changed": result.changed,
+    }
+
+
+def deploy(
+    automation: LoadedAutomation,
+    build: dict[str, Any],
+    image: Optional[dict[str, Any]],
+    settings: Settings,
+    *,
+    client_factory: Callable[[str], KubeClient] = client_for,
+    clock: Optional[Clock] = None,
+) -> dict[str, Any]:
+    """Roll the build out to every environment in order; stop at the first failure (which has been rolled back).
+
+    Raises RolledBack / RollbackFailed / DeployFailed (backends.errors) and names the environments already updated.
+    """
+    ref = _image_ref(automation, build, image, settings)
+    build_id = str(build.get("build_id") or build["commit"])
+    targets: list[dict[str, Any]] = []
+    for environment in resolve(automation.spec, settings):
+        plan = plan_for(automation, settings, environment, ref, build["commit"], build_id)
+        log.info("deploying %s to %s (namespace %s)", ref, environment.name, environment.namespace)
+        try:
+            result = roll_out(client_factory(environment.conn_id), render_plan(plan), plan.timeout_s, clock)
+        except DeployFailed as exc:
+            done = [t["environment"] for t in targets]
+            raise type(exc)(f"[{environment.name}] {exc}" + (f" (already updated: {done})" if done else "")) from exc
+        targets.append(_target(plan, result))
+    return {"endpoint": targets[0]["endpoint"], "image": ref, "targets": targets}

@@ -1,0 +1,205 @@
+"""Apply, wait, roll back: the only module that changes a cluster, and only through ``client.KubeClient``.
+
+The kubernetes API has no rollback for Deployments (``kubectl rollout undo`` is client-side), so we keep our own:
+before applying a new Deployment we save the *last good* one (the live Deployment, if its rollout is complete) in a
+ConfigMap ``<deployment>-last-good`` (key ``deployment.json``). A ConfigMap rather than an annotation because it
+survives a broken Deployment, a re-apply by our own field manager and a hand edit, and it is readable with kubectl.
+Restoring = server-side applying that saved spec again; the Deployment controller then scales the old ReplicaSet
+(same pod-template hash) back up, exactly like ``rollout undo``.
+
+Waiting follows ``kubectl rollout status``: observedGeneration, updatedReplicas, availableReplicas and the
+Progressing condition's ``ProgressDeadlineExceeded``. The clock is injected so fake tests run in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Optional, Protocol
+
+from ..errors import DeployFailed, RollbackFailed, RolledBack
+from .client import KubeClient
+
+log = logging.getLogger(__name__)
+
+LAST_GOOD_SUFFIX = "-last-good"
+LAST_GOOD_KEY = "deployment.json"
+POLL_SECONDS = 2.0
+# Fields the API server owns: applying them back would fail or fight the server.
+_SERVER_METADATA = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink")
+_SERVER_ANNOTATIONS = ("deployment.kubernetes.io/revision", "kubectl.kubernetes.io/last-applied-configuration")
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class RolloutStatus:
+    done: bool
+    failed: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class RolloutResult:
+    namespace: str
+    deployment: str
+    changed: bool  # False when the apply left the Deployment's generation unchanged (a re-run with no changes)
+    message: str
+
+
+# ------------------------------------------------------------------------------------------------ pure parts
+
+
+def rollout_status(live: dict[str, Any]) -> RolloutStatus:
+    """Where a Deployment's rollout stands, from its live object (the same rules as ``kubectl rollout status``)."""
+    meta, spec, status = live.get("metadata", {}), live.get("spec", {}), live.get("status") or {}
+    generation, observed = meta.get("generation", 0), status.get("observedGeneration", 0)
+    if observed < generation:
+        return RolloutStatus(False, False, f"waiting for the controller to observe generation {generation}")
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Progressing" and condition.get("reason") == "ProgressDeadlineExceeded":
+            return RolloutStatus(False, True, f"ProgressDeadlineExceeded: {condition.get('message', '')}".strip())
+    wanted = spec.get("replicas", 1)
+    updated, available = status.get("updatedReplicas", 0), status.get("availableReplicas", 0)
+    old = max(0, status.get("replicas", 0) - updated)
+    message = f"{updated}/{wanted} replicas updated, {available} available"
+    if old:
+        message += f", {old} old pending termination"
+    return RolloutStatus(updated >= wanted and old == 0 and available >= updated, False, message)
+
+
+def restorable(live: dict[str, Any]) -> dict[str, Any]:
+    """A live Deployment reduced to something we can apply again: no status, no server-owned metadata."""
+    meta = {k: v for k, v in live.get("metadata", {}).items() if k not in _SERVER_METADATA}
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in _SERVER_ANNOTATIONS}
+    meta.pop("annotations", None)
+    if annotations:
+        meta["annotations"] = annotations
+    api_version = live.get("apiVersion", "apps/v1")
+    return {"apiVersion": api_version, "kind": "Deployment", "metadata": meta, "spec": live["spec"]}
+
+
+def last_good_config_map(deployment: dict[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
+    meta = deployment["metadata"]
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": meta["name"] + LAST_GOOD_SUFFIX,
+            "namespace": meta["namespace"],
+            "labels": {**meta.get("labels", {}), "automations/role": "last-good"},
+        },
+        "data": {LAST_GOOD_KEY: json.dumps(saved, sort_keys=True)},
+    }
+
+
+def _image(deployment: Optional[dict[str, Any]]) -> str:
+    containers = ((deployment or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers")) or [{}]
+    return containers[0].get("image", "?")
+
+
+# ------------------------------------------------------------------------------------------------ I/O parts
+
+
+def _get_deployment(client: KubeClient, namespace: str, name: str) -> Optional[dict[str, Any]]:
+    return client.get("apps/v1", "Deployment", namespace, name)
+
+
+def save_last_good(client: KubeClient, deployment: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """Save the live Deployment when it is healthy; otherwise keep (and return) the one saved before, if any."""
+    namespace, name = deployment["metadata"]["namespace"], deployment["metadata"]["name"]
+    live = _get_deployment(client, namespace, name)
+    if live is not None and rollout_status(live).done:
+        saved = restorable(live)
+        client.apply(last_good_config_map(deployment, saved))
+        return saved
+    config_map = client.get("v1", "ConfigMap", namespace, name + LAST_GOOD_SUFFIX)
+    if config_map and LAST_GOOD_KEY in (config_map.get("data") or {}):
+        return json.loads(config_map["data"][LAST_GOOD_KEY])
+    return None
+
+
+def wait_for_rollout(
+    client: KubeClient, namespace: str, name: str, timeout_s: float, clock: Clock, poll_s: float = POLL_SECONDS
+) -> RolloutStatus:
+    """Poll until the rollout completes, fails, or ``timeout_s`` passes; log each change of progress."""
+    deadline = clock.monotonic() + timeout_s
+    last = ""
+    while True:
+        live = _get_deployment(client, namespace, name)
+        status = rollout_status(live) if live else RolloutStatus(False, True, "the Deployment disappeared")
+        if status.message != last:
+            log.info("%s/%s: %s", namespace, name, status.message)
+            last = status.message
+        if status.done or status.failed:
+            return status
+        if clock.monotonic() >= deadline:
+            return RolloutStatus(False, True, f"timed out after {timeout_s:g}s ({status.message})")
+        clock.sleep(poll_s)
+
+
+def _restore(
+    client: KubeClient, previous: dict[str, Any], failed: dict[str, Any], reason: str, timeout_s: float, clock: Clock
+) -> None:
+    """Put the last good Deployment back and wait for it; always raises (RolledBack, or RollbackFailed loudly)."""
+    namespace, name = failed["metadata"]["namespace"], failed["metadata"]["name"]
+    what = f"rollout of {namespace}/{name} to {_image(failed)} failed: {reason}"
+    log.warning("%s; restoring the last good Deployment (%s)", what, _image(previous))
+    try:
+        client.apply(previous)
+    except Exception as exc:  # any API failure here means the cluster is in an unknown state: say so loudly
+        raise RollbackFailed(f"{what}; restoring {_image(previous)} FAILED: {exc}. Needs a human.") from exc
+    restored = wait_for_rollout(client, namespace, name, timeout_s, clock)
+    if not restored.done:
+        raise RollbackFailed(
+            f"{what}; restoring {_image(previous)} did not complete: {restored.message}. Needs a human."
+        )
+    raise RolledBack(f"{what}; rolled back to {_image(previous)}, which is serving again")
+
+
+def roll_out(
+    client: KubeClient,
+    objects: list[dict[str, Any]],
+    timeout_s: float,
+    clock: Optional[Clock] = None,
+) -> RolloutResult:
+    """Apply ``objects`` (exactly one Deployment among them), wait, and roll back on failure or timeout.
+
+    Objects before the Deployment (ServiceAccount, Services) are applied first so new pods find them; objects after
+    it (the autoscaler) only once the rollout is healthy, so a failed rollout keeps the old scaling rules.
+    """
+    clock = clock or SystemClock()
+    index = next(i for i, obj in enumerate(objects) if obj["kind"] == "Deployment")
+    deployment = objects[index]
+    namespace, name = deployment["metadata"]["namespace"], deployment["metadata"]["name"]
+    for obj in objects[:index]:
+        client.apply(obj)
+    previous = save_last_good(client, deployment)
+    before = _get_deployment(client, namespace, name)
+    live = client.apply(deployment)
+    changed = before is None or before["metadata"].get("generation") != live["metadata"].get("generation")
+    status = wait_for_rollout(client, namespace, name, timeout_s, clock)
+    if not status.done:
+        if previous is None:
+            raise DeployFailed(
+                f"first rollout of {namespace}/{name} to {_image(deployment)} failed: {status.message}; "
+                "there is no earlier version to roll back to, so the Deployment is left as is for inspection"
+            )
+        _restore(client, previous, deployment, status.message, timeout_s, clock)
+    for obj in objects[index + 1 :]:
+        client.apply(obj)
+    return RolloutResult(namespace, name, changed, status.message)

@@ -1,0 +1,169 @@
+"""Autoscaling: KEDA ScaledObject against KEDA's published CRD schema, PromQL per metric x aggregation, HPA fallback."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import promql_parser
+import pytest
+import yaml
+
+from automations.backends.kubernetes import autoscaling, deploy, manifests
+from automations.environments import Environment
+from automations.loader import LoadedAutomation
+from automations.settings import get_settings
+from automations.spec import Automation, AutoScaleQuerySpec
+from automations.spec.enums import AggregationType, MetricType
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[4]
+KEDA_CRD = ROOT / "tests" / "fixtures" / "schemas" / "keda.sh_scaledobjects.yaml"
+ENV = Environment(name="production", conn_id="k8s", namespace="models")
+ALL_PAIRS = list(itertools.product(MetricType, AggregationType))
+
+
+@pytest.fixture(scope="module")
+def keda_schema() -> dict:
+    crd = yaml.safe_load(KEDA_CRD.read_text())
+    assert crd["spec"]["names"]["kind"] == "ScaledObject"
+    return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+
+def automation(scale: dict | None) -> LoadedAutomation:
+    data = {
+        "name": "churn",
+        "model_id": "churn_model",
+        "action": {
+            "build_spec": {"git_uri": "https://example.com/m.git#churn"},
+            "deployment_spec": {"variation_name": "b", **({"auto_scale_config": scale} if scale else {})},
+        },
+    }
+    return LoadedAutomation(spec=Automation.model_validate(data), source=Path("churn.yaml"))
+
+
+def plan(scale: dict | None, keda: bool = True) -> manifests.DeployPlan:
+    settings = replace(get_settings(), keda_enabled=keda, prometheus_url="http://prom.monitoring:9090")
+    return deploy.plan_for(automation(scale), settings, ENV, "reg/churn_model:abc", "abc", "build-1")
+
+
+def every_trigger() -> list[dict]:
+    return [
+        {"query_spec": {"metric_type": m.value, "aggregation_type": a.value, "time_period": 5}, "threshold": 70}
+        for m, a in ALL_PAIRS
+    ]
+
+
+SCALE = {"min_replica_count": 0, "max_replica_count": 6, "polling_interval": 15, "cool_down_period": 120,
+         "triggers": every_trigger()}
+
+
+def test_scaled_object_with_every_metric_and_aggregation_matches_the_keda_crd(keda_schema):
+    obj = autoscaling.autoscaler(plan(SCALE))
+    jsonschema.validate(obj, keda_schema)
+    spec = obj["spec"]
+    assert (obj["apiVersion"], obj["kind"]) == ("keda.sh/v1alpha1", "ScaledObject")
+    assert spec["scaleTargetRef"]["name"] == "churn-model-b"
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (0, 6)
+    assert (spec["pollingInterval"], spec["cooldownPeriod"]) == (15, 120)
+    assert len(spec["triggers"]) == len(ALL_PAIRS)
+    for trigger in spec["triggers"]:
+        assert trigger["type"] == "prometheus"
+        assert trigger["metadata"]["serverAddress"] == "http://prom.monitoring:9090"
+        assert trigger["metadata"]["threshold"] == "70"
+
+
+def test_the_crd_schema_check_can_fail(keda_schema):
+    obj = autoscaling.autoscaler(plan(SCALE))
+    obj["spec"]["minReplicaCount"] = "zero"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(obj, keda_schema)
+
+
+def test_defaults_polling_30_cooldown_300_and_a_cpu_trigger_when_none_given(keda_schema):
+    obj = autoscaling.autoscaler(plan({"min_replica_count": 1, "max_replica_count": 3}))
+    jsonschema.validate(obj, keda_schema)
+    assert (obj["spec"]["pollingInterval"], obj["spec"]["cooldownPeriod"]) == (30, 300)
+    assert obj["spec"]["triggers"] == [{"type": "cpu", "metricType": "Utilization", "metadata": {"value": "80"}}]
+
+
+@pytest.mark.parametrize("threshold, expected", [(300, "300"), (0.5, "0.5"), (2.0, "2"), ("12.5", "12.5")])
+def test_threshold_is_a_string(threshold, expected):
+    query = {"metric_type": "latency", "aggregation_type": "p95", "time_period": 5}
+    trigger = {"query_spec": query, "threshold": threshold}
+    scale = {"min_replica_count": 1, "max_replica_count": 3, "triggers": [trigger]}
+    assert autoscaling.autoscaler(plan(scale))["spec"]["triggers"][0]["metadata"]["threshold"] == expected
+
+
+@pytest.mark.parametrize("metric, aggregation", ALL_PAIRS, ids=[f"{m.value}-{a.value}" for m, a in ALL_PAIRS])
+def test_every_query_parses_as_promql_and_looks_at_the_right_window_and_workload(metric, aggregation):
+    query = autoscaling.promql(AutoScaleQuerySpec(metric_type=metric, aggregation_type=aggregation, time_period=7),
+                               "models", "churn-model-b")
+    promql_parser.parse(query)  # raises ValueError on a syntax error
+    assert "[7m" in query
+    assert 'namespace="models"' in query
+    assert "churn-model-b" in query
+
+
+def test_the_promql_parser_does_reject_bad_queries():
+    with pytest.raises(ValueError):
+        promql_parser.parse("sum(rate(x[5m])")
+
+
+@pytest.mark.parametrize(
+    "metric, aggregation, expected",
+    [
+        ("latency", "p95", 'histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{'
+                           'reporter="destination",destination_workload_namespace="models",'
+                           'destination_workload="churn-model-b"}[5m])))'),
+        ("throughput", "avg", 'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace='
+                              '"models",destination_workload="churn-model-b"}[5m]))'),
+        ("gpu", "max", 'max(max_over_time((avg by (pod) (DCGM_FI_DEV_GPU_UTIL{namespace="models",'
+                       'pod=~"churn-model-b-[a-z0-9]+-[a-z0-9]+"}))[5m:1m]))'),
+    ],
+)
+def test_documented_queries(metric, aggregation, expected):
+    spec = AutoScaleQuerySpec(metric_type=metric, aggregation_type=aggregation, time_period=5)
+    assert autoscaling.promql(spec, "models", "churn-model-b") == expected
+
+
+def test_aggregations_differ_per_metric():
+    for metric in MetricType:
+        queries = {autoscaling.promql(AutoScaleQuerySpec(metric_type=metric, aggregation_type=a, time_period=5),
+                                      "ns", "d") for a in AggregationType}
+        assert len(queries) == len(AggregationType), metric
+
+
+def test_cpu_and_memory_are_percent_of_request():
+    for metric, resource in (("cpu", 'resource="cpu"'), ("memory", 'resource="memory"')):
+        q = autoscaling.promql(AutoScaleQuerySpec(metric_type=metric, aggregation_type="avg", time_period=3), "ns", "d")
+        assert q.startswith("avg(avg_over_time((100 * ") and resource in q and 'container="model"' in q
+
+
+@pytest.mark.parametrize("version", ["1.30", "1.37"])
+def test_hpa_fallback_is_valid_autoscaling_v2(version):
+    hpa = autoscaling.autoscaler(plan(SCALE, keda=False))
+    kubernetes_validate.validate(hpa, version, strict=True)
+    spec = hpa["spec"]
+    assert (hpa["apiVersion"], hpa["kind"]) == ("autoscaling/v2", "HorizontalPodAutoscaler")
+    assert spec["minReplicas"] == 1  # HPA cannot scale to zero
+    assert spec["maxReplicas"] == 6
+    assert spec["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 120
+    kinds = {m["type"] for m in spec["metrics"]}
+    assert kinds == {"Resource", "External"}
+    cpu = next(m for m in spec["metrics"] if m["type"] == "Resource" and m["resource"]["name"] == "cpu")
+    assert cpu["resource"]["target"] == {"type": "Utilization", "averageUtilization": 70}
+
+
+def test_hpa_default_metric_when_no_triggers():
+    hpa = autoscaling.autoscaler(plan({"min_replica_count": 2, "max_replica_count": 3}, keda=False))
+    kubernetes_validate.validate(hpa, "1.30", strict=True)
+    assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+
+
+def test_no_autoscaler_without_auto_scale_config():
+    assert autoscaling.autoscaler(plan(None)) is None
