@@ -57,6 +57,8 @@ class Settings:
     k8s_service_account: str = ""
     kaniko_image: str = "gcr.io/kaniko-project/executor:v1.23.2"
     registry_secret: str = "registry-credentials"
+    # Statement timeout of a gate's SQL threshold query, seconds.
+    gate_query_timeout_s: int = 30
 
     @property
     def workspaces_dir(self) -> Path:
@@ -106,4 +108,5 @@ def get_settings() -> Settings:
         k8s_service_account=_env("AUTOMATIONS_K8S_SERVICE_ACCOUNT", ""),
         kaniko_image=_env("AUTOMATIONS_KANIKO_IMAGE", "gcr.io/kaniko-project/executor:v1.23.2"),
         registry_secret=_env("AUTOMATIONS_REGISTRY_SECRET", "registry-credentials"),
+        gate_query_timeout_s=int(_env("AUTOMATIONS_GATE_QUERY_TIMEOUT", "30")),
     )

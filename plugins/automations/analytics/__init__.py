@@ -1,0 +1,23 @@
+"""The analytics store: builds, metrics, gate verdicts and deployments, behind the ``model_analytics`` connection.
+
+PostgreSQL in production, SQLite (``<state_dir>/analytics.db``) as the embedded default; the same tables on both,
+created from ``schema/<dialect>.sql`` when first needed or by ``python -m automations db init``.
+"""
+
+from .query import BIND_NAMES, ThresholdQueryError, run_threshold
+from .rows import BuildRow, BuildStatus, DeploymentRow, DeployStatus, RunKey, VerdictRow
+from .store import AnalyticsStore, open_store
+
+__all__ = [
+    "BIND_NAMES",
+    "AnalyticsStore",
+    "BuildRow",
+    "BuildStatus",
+    "DeployStatus",
+    "DeploymentRow",
+    "RunKey",
+    "ThresholdQueryError",
+    "VerdictRow",
+    "open_store",
+    "run_threshold",
+]

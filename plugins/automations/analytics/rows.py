@@ -1,0 +1,65 @@
+"""One frozen dataclass per analytics table row: what the steps hand to the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Optional
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class BuildStatus(StrEnum):
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+class DeployStatus(StrEnum):
+    deployed = "deployed"
+    failed = "failed"
+    rolled_back = "rolled_back"
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """Identifies one automation's DAG run (and its build, once known) in every table."""
+
+    automation: str
+    model_id: str
+    dag_run_id: str
+    build_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class BuildRow:
+    key: RunKey
+    status: BuildStatus
+    commit: Optional[str] = None
+    image: Optional[str] = None
+    artifact: Optional[str] = None
+    started: Optional[datetime] = None
+    finished: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    condition: str
+    metric_name: Optional[str]
+    actual: Optional[float]
+    direction: Optional[str]
+    threshold: Optional[float]
+    passed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DeploymentRow:
+    key: RunKey
+    variation: str
+    environment: str
+    status: DeployStatus
+    target: Optional[str] = None
+    at: datetime = field(default_factory=utcnow)
