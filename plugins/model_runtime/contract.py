@@ -26,7 +26,22 @@ ENV_TIMEOUT_MS = "MODEL_SERVER_TIMEOUT_MS"
 ENV_MAX_BATCH = "MODEL_SERVER_MAX_BATCH_SIZE"
 ENV_DAEMON_MODE = "MODEL_SERVER_DAEMON_MODE"
 ENV_PORT = "MODEL_SERVER_PORT"
+ENV_UV = "MODEL_RUNTIME_UV"  # path of the uv binary `install` should use (the build venv has none of its own)
 DEFAULT_PORT = 8000
+
+# Exit codes of `python -m model_runtime ...`, so a backend can tell a failing test from a broken build.
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INSTALL_FAILED = 3
+EXIT_TESTS_FAILED = 4
+EXIT_BUILD_FAILED = 5
+EXIT_SERVE_FAILED = 6
+EXIT_REASONS = {
+    EXIT_INSTALL_FAILED: "installing the model's dependencies failed",
+    EXIT_TESTS_FAILED: "the model's tests failed",
+    EXIT_BUILD_FAILED: "the model's build failed",
+    EXIT_SERVE_FAILED: "the model server could not start",
+}
 
 
 def install_command(python: str, source: str, main_dir: str, dependency_file: Optional[str] = None) -> list[str]:
@@ -60,5 +75,5 @@ class BuildResult:
         path.write_text(json.dumps(asdict(self)))
 
     @classmethod
-    def read(cls, path: Path) -> "BuildResult":
+    def read(cls, path: Path) -> BuildResult:
         return cls(**json.loads(path.read_text()))

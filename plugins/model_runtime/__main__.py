@@ -1,0 +1,47 @@
+"""``python -m model_runtime install|build|serve ...``: the entry point every backend starts (see contract.py)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import contract
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog=f"python -m {contract.MODULE}")
+    sub = root.add_subparsers(dest="command", required=True)
+    install = sub.add_parser("install", help="install the model's dependencies plus pytest and pandas")
+    install.add_argument("--source", required=True, type=Path, help="the model directory (git_uri's #sub/dir)")
+    install.add_argument("--main-dir", default="main")
+    install.add_argument("--dependency-file", default=None, help="relative to --source")
+    build = sub.add_parser("build", help="run tests/, call build(), save the model and its metrics")
+    build.add_argument("--source", required=True, type=Path)
+    build.add_argument("--main-dir", default="main")
+    build.add_argument("--output", required=True, type=Path)
+    build.add_argument("--xcom-file", default=None)
+    serve = sub.add_parser("serve", help="serve GET /health and POST /predict")
+    serve.add_argument("--artifact", required=True, type=Path, help="a build's output directory")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=contract.DEFAULT_PORT)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "install":
+        from .install import run as install
+
+        return install(args.source, args.main_dir, args.dependency_file)
+    if args.command == "build":
+        from .build import run as build
+
+        return build(args.source, args.main_dir, args.output, args.xcom_file)
+    from .serve import run as serve
+
+    return serve(args.artifact, args.host, args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+import datetime
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model_runtime.payload import BadRequest, as_list, chunks, parse_records, to_frame, to_jsonable
+
+pytestmark = pytest.mark.unit
+
+
+def test_records_body():
+    assert parse_records(b'[{"a": 1}, {"a": 2, "b": "x"}]') == [{"a": 1}, {"a": 2, "b": "x"}]
+
+
+def test_split_orient_body_as_qwak_clients_send_it():
+    body = json.dumps({"columns": ["a", "b"], "index": [0, 1], "data": [[1, 2], [3, 4]]}).encode()
+    assert parse_records(body) == [{"a": 1, "b": 2}, {"a": 3, "b": 4}]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"a": 1}', "expected a JSON list of records, got dict"),
+        (b"[1, 2]", "non-object item"),
+        (b"", "got NoneType"),
+        (b'{"columns": ["a"], "data": [[1, 2]]}', "one value per column"),
+        (b"\xff\xfe", "not valid JSON"),
+    ],
+)
+def test_bad_bodies_say_why(body, message):
+    with pytest.raises(BadRequest, match=message):
+        parse_records(body)
+
+
+def test_frame_from_records():
+    frame = to_frame([{"a": 1, "b": 2.5}, {"a": 3, "b": None}])
+    assert list(frame.columns) == ["a", "b"] and len(frame) == 2
+
+
+def test_dataframe_becomes_records_with_nan_as_null():
+    frame = pd.DataFrame({"label": [1, 0], "score": [0.5, np.nan]})
+    assert as_list(frame) == [{"label": 1, "score": 0.5}, {"label": 0, "score": None}]
+
+
+def test_series_ndarray_list_and_scalars():
+    assert as_list(pd.Series([1, 2])) == [1, 2]
+    assert as_list(np.array([[1.5], [2.5]])) == [[1.5], [2.5]]
+    assert as_list([np.int64(3), np.float64(0.5), float("inf")]) == [3, 0.5, None]
+    assert as_list(np.float64(1.25)) == [1.25]
+    assert as_list({"k": np.int32(4)}) == [{"k": 4}]
+
+
+def test_other_objects_become_strings_or_iso_dates():
+    assert to_jsonable(datetime.date(2024, 1, 2)) == "2024-01-02"
+    assert to_jsonable(object).startswith("<class")
+    json.dumps(to_jsonable(pd.DataFrame({"t": pd.to_datetime(["2024-01-02"])})))
+
+
+def test_chunks_split_by_max_batch():
+    records = [{"i": i} for i in range(5)]
+    assert [len(c) for c in chunks(records, 2)] == [2, 2, 1]
+    assert [len(c) for c in chunks(records, 0)] == [1, 1, 1, 1, 1]
+    assert chunks([], 3) == [[]]
