@@ -1,0 +1,211 @@
+"""The ``build`` task on Kubernetes: a KubernetesPodOperator running the model_runtime build contract.
+
+The pod itself is described (and its design documented) in ``build_pod.py``; this module turns that plan into the
+operator, adds what only a run knows (commit, build id), stages model_runtime onto the artifact volume, and turns
+the sidecar's XCom into the build XCom ``{"metrics", "build_id", "artifact_uri", "commit", ...}``.
+
+Pod cleanup follows ``settings.k8s_on_finish_action`` (default ``delete_succeeded_pod``: failed pods stay for
+inspection). Logs stream into the task log (``get_logs=True``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+from ...artifacts import store_path
+from ...loader import LoadedAutomation
+from ...settings import Settings
+from . import build_pod
+
+log = logging.getLogger(__name__)
+
+ON_FINISH_ACTIONS = ("delete_pod", "delete_succeeded_pod", "keep_pod", "delete_active_pod")
+RENDER_COMMIT = "0" * 40  # what `render` shows where a run would put clone's commit
+RENDER_RUN_ID = "manual__render"
+
+
+def _operator_class():
+    """Defined lazily: importing the provider costs ~2.5 s, which the DAG-parse path of other backends must not pay."""
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    class BuildPodOperator(KubernetesPodOperator):
+        """KPO whose pod template is fixed at parse time; no field is Jinja-rendered (user text never meets Jinja)."""
+
+        template_fields = ()
+
+        def __init__(self, *, automation_name: str, artifact_root: str, artifact_mount: str,
+                     service_account_manifest: dict | None = None, **kwargs: Any):
+            super().__init__(**kwargs)
+            self.automation_name = automation_name
+            self.artifact_root = artifact_root
+            self.artifact_mount = artifact_mount
+            self.service_account_manifest = service_account_manifest
+
+        def run_identity(self, context) -> build_pod.Identity:
+            clone = context["ti"].xcom_pull(task_ids="clone")
+            return build_pod.identity(self.automation_name, clone, context["run_id"])
+
+        def build_pod_request_obj(self, context=None, *, dry_run: bool = False):
+            pod = super().build_pod_request_obj(context, dry_run=dry_run)
+            if context:
+                add_identity(pod, self.run_identity(context), self.automation_name, self.artifact_mount)
+            return pod
+
+        def execute(self, context):
+            ident = self.run_identity(context)
+            stage_runtime(self.artifact_root)
+            if self.service_account_manifest:
+                ensure_service_account(self.hook.core_v1_client, self.service_account_manifest)
+            result = super().execute(context)
+            return build_xcom(result, ident, self.automation_name, self.artifact_root)
+
+    return BuildPodOperator
+
+
+def add_identity(pod, ident: build_pod.Identity, automation: str, mount: str) -> None:
+    """Put the run's commit, build id and paths into every container's env (a fresh V1Pod, built per run)."""
+    from kubernetes.client import models as k8s
+
+    env = [k8s.V1EnvVar(name=k, value=v) for k, v in ident.env(automation, mount).items()]
+    for container in [*(pod.spec.init_containers or []), *pod.spec.containers]:
+        if container.name != "airflow-xcom-sidecar":
+            container.env = [*(container.env or []), *env]
+    pod.metadata.labels["automations/build-id"] = build_pod.label_value(ident.build_id)
+    pod.metadata.labels["automations/commit"] = ident.commit[:12]
+
+
+def build_operator(automation: LoadedAutomation, settings: Settings):
+    """The ``build`` task (called inside the DAG context)."""
+    if settings.k8s_on_finish_action not in ON_FINISH_ACTIONS:
+        raise ValueError(
+            f"AUTOMATIONS_K8S_ON_FINISH_ACTION={settings.k8s_on_finish_action!r} is not one of {ON_FINISH_ACTIONS}"
+        )
+    plan = build_pod.plan(automation, settings)
+    return _operator_class()(
+        task_id="build",
+        automation_name=automation.name,
+        artifact_root=settings.artifact_root,
+        service_account_manifest=service_account_manifest(automation, settings),
+        artifact_mount=plan.mount,
+        kubernetes_conn_id=settings.k8s_conn_id,
+        namespace=plan.namespace,
+        name=plan.name,
+        image=plan.image,
+        pod_template_dict=build_pod.pod_template(plan),
+        base_container_name=build_pod.BASE_CONTAINER,
+        do_xcom_push=True,
+        get_logs=True,
+        on_finish_action=settings.k8s_on_finish_action,
+        startup_timeout_seconds=plan.startup_timeout_s,
+        deferrable=False,  # execute() post-processes the result; a deferred run would return from the trigger
+        reattach_on_restart=True,
+    )
+
+
+def build_xcom(result: Any, ident: build_pod.Identity, automation: str, artifact_root: str) -> dict:
+    """The build XCom from the runtime's BuildResult (what the sidecar read from the pod)."""
+    if not isinstance(result, dict) or not isinstance(result.get("metrics"), dict):
+        raise RuntimeError(f"the build pod returned no metrics (XCom sidecar gave {type(result).__name__})")
+    artifact_uri = f"{artifact_root.rstrip('/')}/{automation}/builds/{ident.build_id}"
+    extras = {k: v for k, v in result.items() if k not in ("metrics", "artifact")}
+    return {
+        **extras,
+        "metrics": {str(k): float(v) for k, v in result["metrics"].items()},
+        "build_id": ident.build_id,
+        "artifact_uri": artifact_uri,
+        "commit": ident.commit,
+        "artifact": result.get("artifact"),
+    }
+
+
+def stage_runtime(artifact_root: str) -> str:
+    """Copy model_runtime to ``<root>/_runtime/<digest>/model_runtime/`` unless an identical copy is there."""
+    from ...settings import get_settings
+
+    settings = get_settings()
+    if settings.artifact_root != artifact_root:  # the operator was built with other settings; honour those
+        from dataclasses import replace
+
+        settings = replace(settings, artifact_root=artifact_root)
+    target = store_path(settings, "_runtime", build_pod.runtime_digest(), "model_runtime")
+    for file in build_pod.runtime_files():
+        dest = target / file.name
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(file.read_bytes())
+    log.info("model_runtime staged at %s", target)
+    return str(target)
+
+
+# ---------------------------------------------------------------------------------------------------- render
+
+
+def render_context(automation: str, task_id: str) -> dict:
+    """The minimum of a task context that ``build_pod_request_obj`` reads, with a placeholder commit."""
+    ti = SimpleNamespace(
+        dag_id=automation,
+        task_id=task_id,
+        map_index=-1,
+        try_number=1,
+        xcom_pull=lambda task_ids=None, key="return_value": {"commit": RENDER_COMMIT},
+    )
+    return {"ti": ti, "run_id": RENDER_RUN_ID, "dag": SimpleNamespace(dag_id=automation)}
+
+
+def render_pod(operator, dag_id: str) -> dict:
+    """The pod exactly as the operator would create it (dry_run only skips the in-cluster probe label)."""
+    from kubernetes.client import ApiClient
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the operator logs to stdout; `render` prints YAML there
+        pod = operator.build_pod_request_obj(render_context(dag_id, operator.task_id), dry_run=True)
+    return ApiClient().sanitize_for_serialization(pod)
+
+
+def render(automation: LoadedAutomation, settings: Settings) -> list[dict]:
+    """The build pod (and the ServiceAccount it runs as, when the build assumes an IAM role)."""
+    docs = [render_pod(build_operator(automation, settings), automation.name)]
+    account = service_account_manifest(automation, settings)
+    return ([account] if account else []) + docs
+
+
+def service_account_manifest(automation: LoadedAutomation, settings: Settings) -> dict | None:
+    """IRSA: the role ARN belongs on the ServiceAccount (EKS's webhook reads it there, not on the pod)."""
+    role = automation.spec.action.build_spec.assumed_iam_role
+    name = build_pod.service_account(automation, settings)
+    if not role or not name:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {
+            "name": name,
+            "namespace": settings.k8s_namespace,
+            "labels": {
+                "app.kubernetes.io/managed-by": "automations",
+                "automations/automation": build_pod.label_value(automation.name),
+            },
+            "annotations": {build_pod.IRSA_ANNOTATION: role},
+        },
+    }
+
+
+def ensure_service_account(core_v1, manifest: dict) -> str:
+    """Create the ServiceAccount, or bring an existing one's labels and IRSA annotation up to date."""
+    from kubernetes.client.exceptions import ApiException
+
+    meta = manifest["metadata"]
+    try:
+        core_v1.create_namespaced_service_account(meta["namespace"], manifest)
+        log.info("created ServiceAccount %s/%s", meta["namespace"], meta["name"])
+        return "created"
+    except ApiException as exc:
+        if exc.status != 409:  # 409 AlreadyExists: fall through to the patch
+            raise
+    patch = {"metadata": {"labels": meta["labels"], "annotations": meta["annotations"]}}
+    core_v1.patch_namespaced_service_account(meta["name"], meta["namespace"], patch)
+    log.info("updated ServiceAccount %s/%s", meta["namespace"], meta["name"])
+    return "patched"

@@ -1,0 +1,305 @@
+"""The build pod as plain Kubernetes JSON: a pure function of the definition and the settings (no client, no I/O).
+
+How the pieces reach the pod (decided here, documented once):
+
+* **Artifact volume.** A PersistentVolumeClaim (``settings.k8s_artifact_pvc``, ReadWriteMany) holds the artifact
+  root. Airflow workers see it as ``settings.artifact_root`` (``file://`` on the same volume); the pod mounts it at
+  ``settings.k8s_artifact_mount`` (default ``/artifacts``). Paths below the root are the same on both sides, so
+  the clone's tarball ``<root>/<name>/sources/<commit>.tar.gz`` is ``<mount>/<name>/sources/<commit>.tar.gz`` in
+  the pod, and the build writes its output to ``<mount>/<name>/builds/<build_id>`` which the DAG side reads as
+  ``artifacts.store_path(settings, name, "builds", build_id)``. (An ``s3://``/``gs://`` root would need an upload
+  step in the pod; not done.)
+* **model_runtime.** Any image with Python 3.9+ can build: the operator copies ``plugins/model_runtime`` onto the
+  artifact volume under ``_runtime/<content digest>/`` before the pod starts, and the pod puts that folder on
+  ``PYTHONPATH``. The digest makes concurrent builds of different versions safe.
+* **Source.** ``settings.k8s_source == "artifact"`` (default): an init container (the build image) unpacks the
+  tarball that ``clone`` uploaded for the pinned commit. ``"git"``: an init container clones the repository and
+  checks out exactly that commit; a private repo's token comes from the Kubernetes Secret
+  ``dns_name(git_access_token_secret)`` (key ``token``) through ``secretKeyRef``, only into that init container,
+  and reaches git through a credential helper: it is never a literal in the spec, its args or env values.
+* **Per-run identity** (commit, build id, output dir) is added by the operator from the task context
+  (``with_identity``), so nothing user-written goes through Jinja.
+* **Metrics** leave through the KubernetesPodOperator's XCom sidecar: the runtime writes
+  ``contract.KUBERNETES_XCOM_FILE`` (``--xcom-file``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model_runtime import contract
+
+from ...ids import build_id as make_build_id
+from ...loader import LoadedAutomation
+from ...settings import PLUGINS_DIR, Settings
+from . import placement
+
+BASE_CONTAINER = "base"  # the KubernetesPodOperator's name for the main container
+WORKSPACE = "/workspace"
+SOURCE_DIR = f"{WORKSPACE}/src"
+DEFAULT_MOUNT = "/artifacts"
+TOKEN_KEY = "token"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+ENV_COMMIT = "AUTOMATION_COMMIT"
+ENV_OUTPUT = "MODEL_BUILD_OUTPUT"
+ENV_SOURCE_TARBALL = "MODEL_SOURCE_TARBALL"
+ENV_GIT_TOKEN = "GIT_TOKEN"
+SOURCE_MODES = ("artifact", "git")
+
+_LABEL_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
+_DNS_BAD = re.compile(r"[^a-z0-9-]+")
+_SHA = re.compile(r"^[0-9a-f]{7,64}$")
+
+
+# ---------------------------------------------------------------------------------------------------- names
+
+
+def label_value(text: str, limit: int = 63) -> str:
+    """Kubernetes label syntax: <=63 of [A-Za-z0-9_.-], alphanumeric at both ends; a digest keeps long ones unique."""
+    clean = _LABEL_BAD.sub("-", text).strip("-_.")
+    if len(clean) > limit:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+        clean = f"{clean[: limit - 9].rstrip('-_.')}-{digest}"
+    return clean
+
+
+def dns_name(text: str, limit: int = 63) -> str:
+    """DNS-1123 label (names of pods, Secrets, ServiceAccounts): lowercase alphanumerics and '-'."""
+    clean = _DNS_BAD.sub("-", text.lower()).strip("-")
+    if len(clean) > limit:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+        clean = f"{clean[: limit - 9].rstrip('-')}-{digest}"
+    return clean or "x"
+
+
+def tag_labels(tags: list[str]) -> dict[str, str]:
+    """Each definition tag becomes ``tag.automations/<tag>: "true"`` (keys are queryable; values are not lists)."""
+    return {f"tag.automations/{key}": "true" for key in (label_value(t) for t in tags) if key}
+
+
+def artifact_mount(settings: Settings) -> str:
+    return (settings.k8s_artifact_mount or DEFAULT_MOUNT).rstrip("/") or DEFAULT_MOUNT
+
+
+def service_account(automation: LoadedAutomation, settings: Settings) -> str:
+    """The settings' account, else a per-automation one when an IAM role must be assumed (IRSA), else none."""
+    if settings.k8s_service_account:
+        return settings.k8s_service_account
+    if automation.spec.action.build_spec.assumed_iam_role:
+        return dns_name(f"{automation.name}-build")
+    return ""
+
+
+def runtime_digest() -> str:
+    """Content digest of the model_runtime package: the folder name it is staged under on the artifact volume."""
+    digest = hashlib.sha256()
+    for path in runtime_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def runtime_files() -> list[Path]:
+    return sorted((PLUGINS_DIR / contract.MODULE).glob("*.py"))
+
+
+# ---------------------------------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class BuildPodPlan:
+    """Everything the build pod needs that does not change from run to run."""
+
+    name: str
+    namespace: str
+    image: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    service_account: str
+    placement: placement.Placement
+    env: dict[str, str]
+    main_dir: str
+    dependency_file: str
+    mount: str
+    pvc: str
+    source_mode: str
+    git: dict[str, str]  # repo, branch, subdir, token_secret ("" when public); used in git mode only
+    git_image: str
+    startup_timeout_s: int
+
+
+def plan(automation: LoadedAutomation, settings: Settings) -> BuildPodPlan:
+    spec = automation.spec
+    build = spec.action.build_spec
+    if settings.k8s_source not in SOURCE_MODES:
+        raise ValueError(f"AUTOMATIONS_K8S_SOURCE={settings.k8s_source!r} is not one of {list(SOURCE_MODES)}")
+    repo, subdir = build.location
+    return BuildPodPlan(
+        name=dns_name(f"build-{automation.name}", limit=50),  # the operator adds a random suffix
+        namespace=settings.k8s_namespace,
+        image=build.base_image or settings.build_image,
+        labels=_labels(automation),
+        annotations={IRSA_ANNOTATION: build.assumed_iam_role} if build.assumed_iam_role else {},
+        service_account=service_account(automation, settings),
+        placement=placement.for_build(build),
+        env=_static_env(automation),
+        main_dir=build.main_dir,
+        dependency_file=build.dependency_file_path or "",
+        mount=artifact_mount(settings),
+        pvc=settings.k8s_artifact_pvc,
+        source_mode=settings.k8s_source,
+        git={"repo": _public_url(repo), "branch": build.git_branch, "subdir": subdir,
+             "token_secret": dns_name(build.git_access_token_secret) if build.git_access_token_secret else ""},
+        git_image=settings.k8s_git_image,
+        # Qwak gives provision_instance_timeout in minutes; the operator waits in seconds.
+        startup_timeout_s=max(build.provision_instance_timeout, 1) * 60,
+    )
+
+
+def _labels(automation: LoadedAutomation) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/managed-by": "automations",
+        "app.kubernetes.io/component": "build",
+        "automations/automation": label_value(automation.name),
+        "automations/model-id": label_value(automation.spec.model_id),
+        **tag_labels(automation.spec.action.build_spec.tags),
+    }
+
+
+def _static_env(automation: LoadedAutomation) -> dict[str, str]:
+    """User env first, then the contract's names, which win: the runtime must find what it reads."""
+    build = automation.spec.action.build_spec
+    return {
+        **build.env,
+        contract.ENV_AUTOMATION: automation.name,
+        contract.ENV_MODEL_ID: automation.spec.model_id,
+        contract.ENV_PARAMETERS: json.dumps(build.parameters, sort_keys=True),
+        "PYTHONUNBUFFERED": "1",  # the task log streams the pod's output line by line
+    }
+
+
+def _public_url(repo: str) -> str:
+    """Drop any user:password@ from an https URL: credentials only ever come from the Secret."""
+    return re.sub(r"^(https?://)[^/@]+@", r"\1", repo)
+
+
+# ---------------------------------------------------------------------------------------------------- pod
+
+
+def pod_template(p: BuildPodPlan) -> dict[str, Any]:
+    """The pod as a manifest dict, before the operator's XCom sidecar, Airflow labels and per-run identity."""
+    spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "initContainers": [_source_container(p)],
+        "containers": [_main_container(p)],
+        "volumes": [
+            {"name": "workspace", "emptyDir": {}},
+            {"name": "artifacts", "persistentVolumeClaim": {"claimName": p.pvc}},
+        ],
+    }
+    if p.service_account:
+        spec["serviceAccountName"] = p.service_account
+    if p.placement.node_selector:
+        spec["nodeSelector"] = dict(p.placement.node_selector)
+    if p.placement.affinity:
+        spec["affinity"] = p.placement.affinity
+    if p.placement.tolerations:
+        spec["tolerations"] = [dict(t) for t in p.placement.tolerations]
+    metadata = {"name": p.name, "namespace": p.namespace, "labels": dict(p.labels), "annotations": dict(p.annotations)}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def _mounts(p: BuildPodPlan) -> list[dict]:
+    return [{"name": "workspace", "mountPath": WORKSPACE}, {"name": "artifacts", "mountPath": p.mount}]
+
+
+def _env_list(env: dict[str, str]) -> list[dict]:
+    return [{"name": key, "value": value} for key, value in env.items()]
+
+
+def main_script(p: BuildPodPlan) -> str:
+    """install then build; $(VAR) references are expanded by the kubelet from the container's env, not by sh."""
+    install = contract.install_command("python", SOURCE_DIR, p.main_dir, p.dependency_file or None)
+    build = contract.build_command("python", SOURCE_DIR, p.main_dir, f"$({ENV_OUTPUT})", contract.KUBERNETES_XCOM_FILE)
+    return f"set -eu\n{shlex.join(install)}\nexec {shlex.join(build)}\n"
+
+
+def _main_container(p: BuildPodPlan) -> dict:
+    env = {**p.env, "PYTHONPATH": f"{p.mount}/_runtime/{runtime_digest()}"}
+    container = {
+        "name": BASE_CONTAINER,
+        "image": p.image,
+        "command": ["sh", "-c", main_script(p)],
+        "env": _env_list(env),
+        "volumeMounts": _mounts(p),
+        "workingDir": WORKSPACE,
+    }
+    if p.placement.resources:
+        container["resources"] = p.placement.resources
+    return container
+
+
+def _source_container(p: BuildPodPlan) -> dict:
+    if p.source_mode == "git":
+        return _git_container(p)
+    return {
+        "name": "source",
+        "image": p.image,
+        "command": ["python", "-m", "tarfile", "-e", f"$({ENV_SOURCE_TARBALL})", SOURCE_DIR],
+        "volumeMounts": _mounts(p),
+    }
+
+
+GIT_SCRIPT = """set -eu
+git init -q /workspace/repo
+cd /workspace/repo
+git remote add origin "$GIT_REPO"
+if [ -n "${GIT_TOKEN:-}" ]; then
+  git config credential.helper '!f() { echo username=x-access-token; echo "password=${GIT_TOKEN}"; }; f'
+fi
+git fetch -q --depth 1 origin "$AUTOMATION_COMMIT" || git fetch -q origin "$GIT_BRANCH"
+git -c advice.detachedHead=false checkout -q "$AUTOMATION_COMMIT"
+head=$(git rev-parse HEAD)
+[ "$head" = "$AUTOMATION_COMMIT" ] || { echo "checked out $head, not $AUTOMATION_COMMIT" >&2; exit 1; }
+mkdir -p /workspace/src
+cp -a "./${GIT_SUBDIR:-.}/." /workspace/src/
+"""
+
+
+def _git_container(p: BuildPodPlan) -> dict:
+    env = _env_list({"GIT_REPO": p.git["repo"], "GIT_BRANCH": p.git["branch"], "GIT_SUBDIR": p.git["subdir"]})
+    if p.git["token_secret"]:
+        ref = {"secretKeyRef": {"name": p.git["token_secret"], "key": TOKEN_KEY}}
+        env.append({"name": ENV_GIT_TOKEN, "valueFrom": ref})
+    return {"name": "source", "image": p.git_image, "command": ["sh", "-c", GIT_SCRIPT], "env": env,
+            "volumeMounts": [{"name": "workspace", "mountPath": WORKSPACE}]}
+
+
+# ---------------------------------------------------------------------------------------------------- identity
+
+
+@dataclass(frozen=True)
+class Identity:
+    commit: str
+    build_id: str
+
+    def env(self, automation: str, mount: str) -> dict[str, str]:
+        return {
+            ENV_COMMIT: self.commit,
+            contract.ENV_BUILD_ID: self.build_id,
+            ENV_OUTPUT: f"{mount}/{automation}/builds/{self.build_id}",
+            ENV_SOURCE_TARBALL: f"{mount}/{automation}/sources/{self.commit}.tar.gz",
+        }
+
+
+def identity(automation: str, clone_xcom: Any, run_id: str) -> Identity:
+    """The run's commit (from clone's XCom, checked to be a SHA) and its build id (ids.build_id)."""
+    commit = (clone_xcom or {}).get("commit") if isinstance(clone_xcom, dict) else None
+    if not isinstance(commit, str) or not _SHA.match(commit):
+        raise ValueError(f"clone XCom has no usable commit SHA: {commit!r}")
+    return Identity(commit=commit, build_id=make_build_id(automation, commit, run_id))

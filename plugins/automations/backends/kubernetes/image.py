@@ -1,0 +1,240 @@
+"""The ``push_image`` task on Kubernetes: Kaniko builds the serving image in a pod and pushes it to the registry.
+
+The image is ``FROM`` the build image (``base_image`` or the default), installs the model's dependencies from the
+artifact's ``src/`` copy, holds the build output at ``/artifact`` and model_runtime on ``PYTHONPATH``, and starts
+``python -m model_runtime serve``. Its tag is ``ids.serving_image(registry, model_id, commit)``.
+
+Pod layout: an init container (the build image, which has a shell) assembles the Kaniko context on an emptyDir
+from the artifact volume (the build output and the staged model_runtime, see build_pod.py) and writes the
+Dockerfile; the Kaniko container builds and pushes with the registry's docker config from the Secret
+``settings.registry_secret`` (type ``kubernetes.io/dockerconfigjson``) mounted at ``/kaniko/.docker``.
+
+``push_image: false`` gives a task that logs why and returns ``{"image": None, "pushed": False, "reason": ...}``:
+skipping the task instead would cascade to metric_gate and deploy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from model_runtime import contract
+
+from ...ids import serving_image
+from ...loader import LoadedAutomation
+from ...settings import Settings
+from . import build_pod, placement
+from .build import ON_FINISH_ACTIONS, render_context
+
+log = logging.getLogger(__name__)
+
+CONTEXT_DIR = "/workspace/context"
+ENV_IMAGE = "SERVING_IMAGE"
+ENV_ARTIFACT_DIR = "MODEL_ARTIFACT_DIR"
+ENV_RUNTIME_DIR = "MODEL_RUNTIME_DIR"
+ENV_DOCKERFILE = "SERVING_DOCKERFILE"
+RENDER_BUILD = {"build_id": "render-build", "commit": "0" * 40}
+
+
+@dataclass(frozen=True)
+class ImagePodPlan:
+    name: str
+    namespace: str
+    base_image: str
+    kaniko_image: str
+    registry: str
+    registry_secret: str
+    model_id: str
+    main_dir: str
+    dependency_file: str
+    mount: str
+    pvc: str
+    labels: dict[str, str]
+
+
+def plan(automation: LoadedAutomation, settings: Settings) -> ImagePodPlan:
+    build = automation.spec.action.build_spec
+    labels = {**build_pod._labels(automation), "app.kubernetes.io/component": "serving-image"}
+    return ImagePodPlan(
+        name=build_pod.dns_name(f"image-{automation.name}", limit=50),
+        namespace=settings.k8s_namespace,
+        base_image=build.base_image or settings.build_image,
+        kaniko_image=settings.kaniko_image,
+        registry=settings.registry,
+        registry_secret=settings.registry_secret,
+        model_id=automation.spec.model_id,
+        main_dir=build.main_dir,
+        dependency_file=build.dependency_file_path or "",
+        mount=build_pod.artifact_mount(settings),
+        pvc=settings.k8s_artifact_pvc,
+        labels=labels,
+    )
+
+
+def dockerfile(p: ImagePodPlan) -> str:
+    """The serving image: dependencies installed at build time, so the pod starts without network."""
+    install = contract.install_command("python", "/artifact/src", p.main_dir, p.dependency_file or None)
+    serve = contract.serve_command("python", "/artifact", contract.DEFAULT_PORT)
+    entry, args = serve[:4], serve[4:]  # python -m model_runtime serve | --artifact ... --port ...
+    return "\n".join([
+        f"FROM {p.base_image}",
+        "COPY model_runtime /opt/model_runtime/model_runtime",
+        "COPY artifact /artifact",
+        "ENV PYTHONPATH=/opt/model_runtime PYTHONUNBUFFERED=1",
+        f"RUN {json.dumps(install)}",
+        f"EXPOSE {contract.DEFAULT_PORT}",
+        f"ENTRYPOINT {json.dumps(entry)}",
+        f"CMD {json.dumps(args)}",
+        "",
+    ])
+
+
+CONTEXT_SCRIPT = f"""set -eu
+mkdir -p {CONTEXT_DIR}
+cp -a "$MODEL_ARTIFACT_DIR" {CONTEXT_DIR}/artifact
+cp -a "$MODEL_RUNTIME_DIR" {CONTEXT_DIR}/model_runtime
+printf '%s' "$SERVING_DOCKERFILE" > {CONTEXT_DIR}/Dockerfile
+"""
+
+
+def pod_template(p: ImagePodPlan) -> dict[str, Any]:
+    workspace = {"name": "workspace", "mountPath": "/workspace"}
+    context = {
+        "name": "context",
+        "image": p.base_image,
+        "command": ["sh", "-c", CONTEXT_SCRIPT],
+        "env": [{"name": ENV_DOCKERFILE, "value": dockerfile(p)}],
+        "volumeMounts": [workspace, {"name": "artifacts", "mountPath": p.mount, "readOnly": True}],
+    }
+    kaniko = {
+        "name": build_pod.BASE_CONTAINER,
+        "image": p.kaniko_image,
+        "args": [f"--context=dir://{CONTEXT_DIR}", f"--dockerfile={CONTEXT_DIR}/Dockerfile",
+                 f"--destination=$({ENV_IMAGE})", "--snapshot-mode=redo", "--use-new-run"],
+        "resources": placement.for_cpu(1, "4Gi").resources,
+        "volumeMounts": [workspace, {"name": "docker-config", "mountPath": "/kaniko/.docker", "readOnly": True}],
+    }
+    docker_config = {"secretName": p.registry_secret, "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}
+    spec = {
+        "restartPolicy": "Never",
+        "initContainers": [context],
+        "containers": [kaniko],
+        "volumes": [
+            {"name": "workspace", "emptyDir": {}},
+            {"name": "artifacts", "persistentVolumeClaim": {"claimName": p.pvc, "readOnly": True}},
+            {"name": "docker-config", "secret": docker_config},
+        ],
+    }
+    metadata = {"name": p.name, "namespace": p.namespace, "labels": dict(p.labels)}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+@dataclass(frozen=True)
+class ImageIdentity:
+    image: str
+    build_id: str
+    commit: str
+
+    def env(self, automation: str, mount: str) -> dict[str, str]:
+        return {
+            ENV_IMAGE: self.image,
+            ENV_ARTIFACT_DIR: f"{mount}/{automation}/builds/{self.build_id}",
+            ENV_RUNTIME_DIR: f"{mount}/_runtime/{build_pod.runtime_digest()}/model_runtime",
+        }
+
+
+def image_identity(p: ImagePodPlan, build_xcom: Any) -> ImageIdentity:
+    if not isinstance(build_xcom, dict) or not build_xcom.get("build_id") or not build_xcom.get("commit"):
+        raise ValueError(f"the build XCom lacks build_id/commit: {build_xcom!r}")
+    commit = str(build_xcom["commit"])
+    return ImageIdentity(serving_image(p.registry, p.model_id, commit), str(build_xcom["build_id"]), commit)
+
+
+def _operator_class():
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from kubernetes.client import models as k8s
+
+    class KanikoPodOperator(KubernetesPodOperator):
+        template_fields = ()  # nothing user-written is Jinja-rendered
+
+        def __init__(self, *, image_plan: ImagePodPlan, automation_name: str, **kwargs: Any):
+            super().__init__(**kwargs)
+            self.image_plan = image_plan
+            self.automation_name = automation_name
+
+        def run_identity(self, context) -> ImageIdentity:
+            return image_identity(self.image_plan, context["ti"].xcom_pull(task_ids="build"))
+
+        def build_pod_request_obj(self, context=None, *, dry_run: bool = False):
+            pod = super().build_pod_request_obj(context, dry_run=dry_run)
+            if context:
+                ident = self.run_identity(context)
+                values = ident.env(self.automation_name, self.image_plan.mount)
+                env = [k8s.V1EnvVar(name=k, value=v) for k, v in values.items()]
+                for container in [*(pod.spec.init_containers or []), *pod.spec.containers]:
+                    container.env = [*(container.env or []), *env]
+                pod.metadata.labels["automations/commit"] = ident.commit[:12]
+            return pod
+
+        def execute(self, context):
+            ident = self.run_identity(context)
+            super().execute(context)  # Kaniko exits non-zero when the build or the push fails
+            log.info("pushed serving image %s", ident.image)
+            return {"image": ident.image, "pushed": True, "build_id": ident.build_id}
+
+    return KanikoPodOperator
+
+
+def not_pushed(reason: str) -> dict:
+    log.warning("push_image: not building a serving image: %s", reason)
+    return {"image": None, "pushed": False, "reason": reason}
+
+
+def image_operator(automation: LoadedAutomation, settings: Settings):
+    """The ``push_image`` task: a Kaniko pod, or a visible no-op when the definition says push_image: false."""
+    if not automation.spec.action.build_spec.push_image:
+        from airflow.providers.standard.operators.python import PythonOperator
+
+        reason = f"push_image is false in {automation.name}'s build_spec: no serving image is built or pushed"
+        return PythonOperator(task_id="push_image", python_callable=partial(not_pushed, reason))
+    if settings.k8s_on_finish_action not in ON_FINISH_ACTIONS:
+        raise ValueError(f"AUTOMATIONS_K8S_ON_FINISH_ACTION={settings.k8s_on_finish_action!r} is not valid")
+    p = plan(automation, settings)
+    return _operator_class()(
+        task_id="push_image",
+        image_plan=p,
+        automation_name=automation.name,
+        kubernetes_conn_id=settings.k8s_conn_id,
+        namespace=p.namespace,
+        name=p.name,
+        image=p.kaniko_image,
+        pod_template_dict=pod_template(p),
+        base_container_name=build_pod.BASE_CONTAINER,
+        do_xcom_push=False,
+        get_logs=True,
+        on_finish_action=settings.k8s_on_finish_action,
+        deferrable=False,
+        reattach_on_restart=True,
+    )
+
+
+def render_image(automation: LoadedAutomation, settings: Settings) -> list[dict]:
+    """The Kaniko pod as the operator would create it, or [] when push_image is false."""
+    if not automation.spec.action.build_spec.push_image:
+        return []
+    from kubernetes.client import ApiClient
+
+    operator = image_operator(automation, settings)
+    context = render_context(automation.name, "push_image")
+    context["ti"].xcom_pull = lambda task_ids=None, key="return_value": dict(RENDER_BUILD)
+    with contextlib.redirect_stdout(io.StringIO()):
+        pod = operator.build_pod_request_obj(context, dry_run=True)
+    return [ApiClient().sanitize_for_serialization(pod)]
+
+
+render = render_image  # the backend interface's name for "the objects this role creates"

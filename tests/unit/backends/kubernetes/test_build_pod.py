@@ -1,0 +1,350 @@
+"""The Kubernetes build pod: rendered through the real KubernetesPodOperator and validated as real manifests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from automations.backends.kubernetes import build, build_pod, placement
+from automations.loader import LoadedAutomation
+from automations.settings import get_settings
+from automations.spec import Automation
+from automations.spec.enums import GpuType
+from model_runtime import contract
+
+pytestmark = pytest.mark.unit
+
+K8S_VERSIONS = ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"]
+TOKEN = "ghp_Zx9Qm4Lr7Tn2Vb8Kc1Wd5Hy3Js6Pf0Ga4Ue"  # looks real; must never reach a manifest
+COMMIT = "3f2a9c1d5e7b8a0f4c6d2e1b9a8f7e6d5c4b3a21"
+
+
+def automation(name: str = "churn_model", **build_fields) -> LoadedAutomation:
+    spec = Automation.model_validate(
+        {
+            "name": name,
+            "model_id": "churn-model",
+            "action": {"build_spec": {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}},
+        }
+    )
+    return LoadedAutomation(spec, Path(f"/defs/{name}.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch, tmp_path):
+    for name in (
+        "AUTOMATIONS_K8S_SOURCE",
+        "AUTOMATIONS_K8S_PLACEMENT_FILE",
+        "AUTOMATIONS_K8S_ON_FINISH_ACTION",
+        "AUTOMATIONS_K8S_SERVICE_ACCOUNT",
+        "AUTOMATIONS_K8S_ARTIFACT_MOUNT",
+        "AUTOMATIONS_BUILD_IMAGE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AUTOMATIONS_ARTIFACT_ROOT", (tmp_path / "artifacts").as_uri())
+
+
+def pod_of(docs: list[dict]) -> dict:
+    pods = [d for d in docs if d["kind"] == "Pod"]
+    assert len(pods) == 1
+    return pods[0]
+
+
+def container(pod: dict, name: str, init: bool = False) -> dict:
+    key = "initContainers" if init else "containers"
+    return next(c for c in pod["spec"][key] if c["name"] == name)
+
+
+def env_of(c: dict) -> dict:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in c.get("env", [])}
+
+
+def assert_valid(doc: dict) -> None:
+    for version in K8S_VERSIONS:
+        kubernetes_validate.validate(doc, version, strict=True)
+
+
+CASES = {
+    "cpu-default": {},
+    "cpu-fraction": {"resources": {"cpu_fraction": 0.5, "memory": "512Mi"}},
+    **{f"gpu-{t.value}": {"resources": {"gpu_type": t.value, "gpu_amount": 2}} for t in GpuType},
+    **{f"instance-{i}": {"resources": {"instance": i}} for i in placement.known_instances()},
+    "spot": {"purchase_option": "spot"},
+    "ondemand": {"purchase_option": "ondemand"},
+    "token": {"git_access_token_secret": "github_token"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("source", ["artifact", "git"])
+def test_rendered_pods_are_valid_kubernetes(case, source, monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", source)
+    docs = build.render(automation(**CASES[case]), get_settings())
+    for doc in docs:
+        assert_valid(doc)
+    pod = pod_of(docs)
+    assert container(pod, "source", init=True)
+    assert {c["name"] for c in pod["spec"]["containers"]} == {"base", "airflow-xcom-sidecar"}
+
+
+@pytest.mark.parametrize("gpu_type", list(GpuType))
+def test_gpu_pod_requests_gpus_and_selects_the_type(gpu_type):
+    pod = pod_of(build.render(automation(resources={"gpu_type": gpu_type.value, "gpu_amount": 4}), get_settings()))
+    assert container(pod, "base")["resources"]["limits"]["nvidia.com/gpu"] == "4"
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["spec"]["tolerations"]
+    expected = placement.for_gpu(placement.GpuResources(gpu_type=gpu_type))
+    assert pod["spec"].get("nodeSelector", {}) == expected.node_selector
+    required = (
+        pod["spec"].get("affinity", {}).get("nodeAffinity", {}).get("requiredDuringSchedulingIgnoredDuringExecution")
+    )
+    assert required == expected.affinity.get("nodeAffinity", {}).get("requiredDuringSchedulingIgnoredDuringExecution")
+
+
+def test_main_container_runs_the_runtime_contract():
+    pod = pod_of(build.render(automation(main_dir="src_main", dependency_file_path="main/req.txt"), get_settings()))
+    base = container(pod, "base")
+    assert base["command"][:2] == ["sh", "-c"]
+    script = base["command"][2]
+    install = contract.install_command("python", build_pod.SOURCE_DIR, "src_main", "main/req.txt")
+    assert " ".join(install) in script
+    assert f"--output '$({build_pod.ENV_OUTPUT})' --xcom-file {contract.KUBERNETES_XCOM_FILE}" in script
+    env = env_of(base)
+    assert env["PYTHONPATH"] == f"/artifacts/_runtime/{build_pod.runtime_digest()}"
+    assert env[build_pod.ENV_OUTPUT].startswith("/artifacts/churn_model/builds/churn_model-")
+    assert {"name": "xcom", "mountPath": "/airflow/xcom"} in base["volumeMounts"]
+
+
+def test_env_vars_parameters_and_identity_reach_the_pod():
+    pod = pod_of(
+        build.render(automation(env_vars=["FOO=bar", "MODEL_ID=spoofed"], parameters={"epochs": 3}), get_settings())
+    )
+    env = env_of(container(pod, "base"))
+    assert env["FOO"] == "bar"
+    assert env[contract.ENV_MODEL_ID] == "churn-model"  # the contract's names win over user env
+    assert json.loads(env[contract.ENV_PARAMETERS]) == {"epochs": "3"}
+    assert env[contract.ENV_AUTOMATION] == "churn_model"
+    assert env[build_pod.ENV_COMMIT] == build.RENDER_COMMIT
+    assert env[contract.ENV_BUILD_ID] == build.build_pod.make_build_id(
+        "churn_model", build.RENDER_COMMIT, build.RENDER_RUN_ID
+    )
+    assert env[build_pod.ENV_SOURCE_TARBALL] == f"/artifacts/churn_model/sources/{build.RENDER_COMMIT}.tar.gz"
+
+
+def test_tags_become_label_safe_labels():
+    tags = ["prod", "team:ml", "x" * 80, "--"]
+    labels = pod_of(build.render(automation(tags=tags), get_settings()))["metadata"]["labels"]
+    assert labels["tag.automations/prod"] == "true" and labels["tag.automations/team-ml"] == "true"
+    long_keys = [k for k in labels if k.startswith("tag.automations/xxx")]
+    assert len(long_keys) == 1 and len(long_keys[0].split("/")[1]) == 63
+    assert labels["automations/automation"] == "churn_model" and labels["dag_id"] == "churn_model"
+
+
+def test_label_value_is_valid_and_unique_when_truncated():
+    a, b = build_pod.label_value("a" * 70 + "1"), build_pod.label_value("a" * 70 + "2")
+    assert a != b and len(a) == len(b) == 63
+    assert build_pod.label_value("_x_") == "x"
+    assert build_pod.dns_name("Github_Token") == "github-token"
+
+
+def test_base_image_overrides_the_default_image(monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_BUILD_IMAGE", "registry.local/py:3.11")
+    assert container(pod_of(build.render(automation(), get_settings())), "base")["image"] == "registry.local/py:3.11"
+    custom = pod_of(build.render(automation(base_image="acme/ml:1.2"), get_settings()))
+    assert container(custom, "base")["image"] == "acme/ml:1.2"
+    assert container(custom, "source", init=True)["image"] == "acme/ml:1.2"
+
+
+def test_iam_role_gives_a_service_account_with_the_irsa_annotation():
+    role = "arn:aws:iam::123456789012:role/trainer"
+    docs = build.render(automation(assumed_iam_role=role), get_settings())
+    account = next(d for d in docs if d["kind"] == "ServiceAccount")
+    assert_valid(account)
+    assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": role}
+    pod = pod_of(docs)
+    assert pod["spec"]["serviceAccountName"] == account["metadata"]["name"] == "churn-model-build"
+    assert pod["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == role
+
+
+def test_configured_service_account_wins(monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_K8S_SERVICE_ACCOUNT", "builder")
+    pod = pod_of(build.render(automation(), get_settings()))
+    assert pod["spec"]["serviceAccountName"] == "builder"
+
+
+def test_operator_settings_timeout_cleanup_logs_and_xcom(monkeypatch):
+    op = build.build_operator(automation(provision_instance_timeout=15), get_settings())
+    assert op.task_id == "build" and op.do_xcom_push and op.get_logs and not op.deferrable
+    assert op.startup_timeout_seconds == 15 * 60
+    assert op.on_finish_action.value == "delete_succeeded_pod"
+    assert op.namespace == "models" and op.kubernetes_conn_id == "kubernetes_default"
+    assert op.template_fields == ()
+    monkeypatch.setenv("AUTOMATIONS_K8S_ON_FINISH_ACTION", "keep_pod")
+    assert build.build_operator(automation(), get_settings()).on_finish_action.value == "keep_pod"
+    monkeypatch.setenv("AUTOMATIONS_K8S_ON_FINISH_ACTION", "explode")
+    with pytest.raises(ValueError, match="AUTOMATIONS_K8S_ON_FINISH_ACTION"):
+        build.build_operator(automation(), get_settings())
+
+
+def test_jinja_in_user_text_is_not_rendered():
+    op = build.build_operator(automation(env_vars=["X={{ conn.github_token.password }}"]), get_settings())
+    assert "env_vars" not in op.template_fields and "pod_template_dict" not in op.template_fields
+
+
+# ------------------------------------------------------------------------------------------------ source and secrets
+
+
+def test_artifact_source_unpacks_the_pinned_commit_and_needs_no_token():
+    pod = pod_of(build.render(automation(git_access_token_secret="github_token"), get_settings()))
+    source = container(pod, "source", init=True)
+    assert source["command"] == [
+        "python",
+        "-m",
+        "tarfile",
+        "-e",
+        f"$({build_pod.ENV_SOURCE_TARBALL})",
+        "/workspace/src",
+    ]
+    assert "GIT_TOKEN" not in json.dumps(pod)
+
+
+def test_git_source_takes_the_token_from_a_secret_ref_only_in_the_init_container(monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "git")
+    pod = pod_of(build.render(automation(git_access_token_secret="github_token"), get_settings()))
+    source = container(pod, "source", init=True)
+    env = env_of(source)
+    assert env["GIT_TOKEN"] == {"secretKeyRef": {"name": "github-token", "key": "token"}}
+    assert env["GIT_REPO"] == "https://github.com/acme/models.git" and env["GIT_SUBDIR"] == "churn"
+    assert env[build_pod.ENV_COMMIT] == build.RENDER_COMMIT
+    assert "credential.helper" in source["command"][2]  # git reads the token from env through the helper
+    assert "GIT_TOKEN" not in env_of(container(pod, "base"))
+
+
+def test_git_source_without_token_has_no_secret_ref(monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "git")
+    pod = pod_of(build.render(automation(), get_settings()))
+    assert "secretKeyRef" not in json.dumps(pod)
+
+
+def test_credentials_in_the_repo_url_are_dropped(monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "git")
+    pod = pod_of(build.render(automation(git_uri=f"https://bot:{TOKEN}@github.com/acme/m.git#churn"), get_settings()))
+    assert env_of(container(pod, "source", init=True))["GIT_REPO"] == "https://github.com/acme/m.git"
+    assert TOKEN not in json.dumps(pod)
+
+
+@pytest.mark.parametrize("source", ["artifact", "git"])
+def test_no_secret_value_appears_anywhere_in_the_rendered_yaml(source, monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", source)
+    monkeypatch.setenv("AIRFLOW_VAR_GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("AIRFLOW_CONN_GITHUB_TOKEN", json.dumps({"conn_type": "http", "password": TOKEN}))
+    monkeypatch.setenv("AIRFLOW_CONN_REGISTRY", json.dumps({"conn_type": "http", "password": TOKEN}))
+    definition = automation(git_access_token_secret="github_token", env_vars=["GIT_TOKEN_NAME=github_token"])
+    text = yaml.safe_dump_all(build.render(definition, get_settings()))
+    assert "github-token" in text or source == "artifact"  # the Secret is named, its value never is
+    assert TOKEN not in text and TOKEN[4:20] not in text
+
+
+def test_unknown_source_mode_is_refused(monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "ftp")
+    with pytest.raises(ValueError, match="AUTOMATIONS_K8S_SOURCE"):
+        build.build_operator(automation(), get_settings())
+
+
+# ------------------------------------------------------------------------------------------------ run-time pieces
+
+
+def test_identity_requires_a_commit_sha():
+    ident = build_pod.identity("m", {"commit": COMMIT}, "scheduled__2026")
+    assert ident.commit == COMMIT and ident.build_id.startswith("m-3f2a9c1d5e-")
+    for bad in (None, {}, {"commit": "main; rm -rf /"}, {"commit": 42}):
+        with pytest.raises(ValueError, match="commit"):
+            build_pod.identity("m", bad, "r")
+
+
+def test_build_xcom_follows_the_contract():
+    ident = build_pod.identity("m", {"commit": COMMIT}, "r1")
+    result = {
+        "metrics": {"acc": 0.9, "f1": 1},
+        "artifact": "model.pkl",
+        "tests": {"passed": 3, "failed": 0},
+        "python": "3.11",
+    }
+    xcom = build.build_xcom(result, ident, "m", "file:///data/artifacts/")
+    assert xcom["metrics"] == {"acc": 0.9, "f1": 1.0}
+    assert xcom["build_id"] == ident.build_id and xcom["commit"] == COMMIT
+    assert xcom["artifact_uri"] == f"file:///data/artifacts/m/builds/{ident.build_id}"
+    assert xcom["tests"] == {"passed": 3, "failed": 0}
+    with pytest.raises(RuntimeError, match="no metrics"):
+        build.build_xcom(None, ident, "m", "file:///x")
+
+
+def test_stage_runtime_copies_model_runtime_once(tmp_path):
+    root = (tmp_path / "store").as_uri()
+    target = build.stage_runtime(root)
+    staged = tmp_path / "store" / "_runtime" / build_pod.runtime_digest() / "model_runtime"
+    assert target.endswith(f"_runtime/{build_pod.runtime_digest()}/model_runtime")
+    assert {p.name for p in staged.glob("*.py")} == {p.name for p in build_pod.runtime_files()}
+    assert (staged / "contract.py").read_bytes() == (build_pod.runtime_files()[0].parent / "contract.py").read_bytes()
+    mtime = (staged / "contract.py").stat().st_mtime_ns
+    build.stage_runtime(root)
+    assert (staged / "contract.py").stat().st_mtime_ns == mtime
+
+
+class FakeCoreV1:
+    """A fake of the kubernetes CoreV1Api boundary: records calls, answers like the API server."""
+
+    def __init__(self, exists: bool):
+        self.exists, self.calls = exists, []
+
+    def create_namespaced_service_account(self, namespace, body):
+        from kubernetes.client.exceptions import ApiException
+
+        self.calls.append(("create", namespace, body["metadata"]["name"]))
+        if self.exists:
+            raise ApiException(status=409, reason="AlreadyExists")
+
+    def patch_namespaced_service_account(self, name, namespace, body):
+        self.calls.append(("patch", namespace, name, body))
+
+
+def test_fake_service_account_is_created_then_patched():
+    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), get_settings())
+    fresh = FakeCoreV1(exists=False)
+    assert build.ensure_service_account(fresh, manifest) == "created"
+    assert fresh.calls == [("create", "models", "churn-model-build")]
+    existing = FakeCoreV1(exists=True)
+    assert build.ensure_service_account(existing, manifest) == "patched"
+    assert existing.calls[1][3]["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/r"}
+
+
+def test_fake_api_errors_other_than_conflict_propagate():
+    from kubernetes.client.exceptions import ApiException
+
+    class Forbidden(FakeCoreV1):
+        def create_namespaced_service_account(self, namespace, body):
+            raise ApiException(status=403, reason="Forbidden")
+
+    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), get_settings())
+    with pytest.raises(ApiException):
+        build.ensure_service_account(Forbidden(exists=False), manifest)
+
+
+def test_fake_execute_returns_the_build_xcom(monkeypatch, tmp_path):
+    """The operator's own logic around the pod run; the pod run itself is faked at the KPO boundary."""
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    sidecar = {"metrics": {"accuracy": 0.93}, "artifact": "model.pkl", "tests": {"passed": 2, "failed": 0}}
+    monkeypatch.setattr(KubernetesPodOperator, "execute", lambda self, context: dict(sidecar))
+    op = build.build_operator(automation(), get_settings())
+    context = build.render_context("churn_model", "build")
+    context["ti"].xcom_pull = lambda task_ids=None, key="return_value": {"commit": COMMIT}
+    context["run_id"] = "manual__1"
+    xcom = op.execute(context)
+    assert xcom["metrics"] == {"accuracy": 0.93} and xcom["commit"] == COMMIT
+    assert xcom["build_id"] == build_pod.make_build_id("churn_model", COMMIT, "manual__1")
+    assert xcom["artifact_uri"] == f"{(tmp_path / 'artifacts').as_uri()}/churn_model/builds/{xcom['build_id']}"
+    assert (tmp_path / "artifacts" / "_runtime" / build_pod.runtime_digest() / "model_runtime" / "contract.py").exists()

@@ -1,0 +1,143 @@
+"""The push_image task on Kubernetes: the Kaniko pod, the serving image's Dockerfile, and push_image: false."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from automations.backends.kubernetes import build_pod, image
+from automations.ids import serving_image
+from automations.loader import LoadedAutomation
+from automations.settings import get_settings
+from automations.spec import Automation
+from model_runtime import contract
+
+pytestmark = pytest.mark.unit
+
+COMMIT = "3f2a9c1d5e7b8a0f4c6d2e1b9a8f7e6d5c4b3a21"
+SECRET = "dckr_pat_Q8wL2mZr5Tx9Vn3Kb7Hc1Jd4"
+
+
+def automation(**build_fields) -> LoadedAutomation:
+    spec = Automation.model_validate(
+        {
+            "name": "churn_model",
+            "model_id": "Churn-Model",
+            "action": {"build_spec": {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}},
+        }
+    )
+    return LoadedAutomation(spec, Path("/defs/churn_model.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUTOMATIONS_REGISTRY", "registry.example.com/ml")
+    monkeypatch.setenv("AUTOMATIONS_ARTIFACT_ROOT", (tmp_path / "artifacts").as_uri())
+    for name in (
+        "AUTOMATIONS_KANIKO_IMAGE",
+        "AUTOMATIONS_REGISTRY_SECRET",
+        "AUTOMATIONS_K8S_ON_FINISH_ACTION",
+        "AUTOMATIONS_BUILD_IMAGE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def kaniko_pod(**build_fields) -> dict:
+    docs = image.render_image(automation(**build_fields), get_settings())
+    assert len(docs) == 1
+    return docs[0]
+
+
+def env_of(container: dict) -> dict:
+    return {e["name"]: e["value"] for e in container.get("env", [])}
+
+
+@pytest.mark.parametrize("version", ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"])
+def test_kaniko_pod_is_valid_kubernetes(version):
+    kubernetes_validate.validate(kaniko_pod(), version, strict=True)
+
+
+def test_kaniko_builds_and_pushes_the_serving_tag():
+    pod = kaniko_pod()
+    kaniko = pod["spec"]["containers"][0]
+    assert kaniko["image"] == "gcr.io/kaniko-project/executor:v1.23.2"
+    assert f"--destination=$({image.ENV_IMAGE})" in kaniko["args"]
+    expected = serving_image("registry.example.com/ml", "Churn-Model", "0" * 40)
+    assert env_of(kaniko)[image.ENV_IMAGE] == expected == "registry.example.com/ml/churn-model:000000000000"
+    assert {"name": "docker-config", "mountPath": "/kaniko/.docker", "readOnly": True} in kaniko["volumeMounts"]
+    secret = next(v for v in pod["spec"]["volumes"] if v["name"] == "docker-config")["secret"]
+    assert secret == {
+        "secretName": "registry-credentials",
+        "items": [{"key": ".dockerconfigjson", "path": "config.json"}],
+    }
+
+
+def test_context_holds_the_build_artifact_and_model_runtime():
+    context = kaniko_pod()["spec"]["initContainers"][0]
+    env = env_of(context)
+    assert env[image.ENV_ARTIFACT_DIR] == "/artifacts/churn_model/builds/render-build"
+    assert env[image.ENV_RUNTIME_DIR] == f"/artifacts/_runtime/{build_pod.runtime_digest()}/model_runtime"
+    assert "$MODEL_ARTIFACT_DIR" in context["command"][2] and "$SERVING_DOCKERFILE" in context["command"][2]
+
+
+def test_dockerfile_installs_dependencies_and_serves_with_the_runtime():
+    plan = image.plan(automation(base_image="acme/ml:1.4", dependency_file_path="main/req.txt"), get_settings())
+    lines = image.dockerfile(plan).splitlines()
+    assert lines[0] == "FROM acme/ml:1.4"
+    run = json.loads(next(line for line in lines if line.startswith("RUN "))[4:])
+    assert run == contract.install_command("python", "/artifact/src", "main", "main/req.txt")
+    entry = json.loads(next(line for line in lines if line.startswith("ENTRYPOINT "))[11:])
+    cmd = json.loads(next(line for line in lines if line.startswith("CMD "))[4:])
+    assert entry == ["python", "-m", "model_runtime", "serve"]
+    assert entry + cmd == contract.serve_command("python", "/artifact", contract.DEFAULT_PORT)
+    assert f"EXPOSE {contract.DEFAULT_PORT}" in lines
+
+
+def test_image_identity_comes_from_the_build_xcom():
+    plan = image.plan(automation(), get_settings())
+    ident = image.image_identity(plan, {"build_id": "b1", "commit": COMMIT, "metrics": {}})
+    assert ident.image == f"registry.example.com/ml/churn-model:{COMMIT[:12]}"
+    with pytest.raises(ValueError, match="build_id/commit"):
+        image.image_identity(plan, {"metrics": {}})
+
+
+def test_fake_execute_returns_the_pushed_image(monkeypatch):
+    """Kaniko's run is faked at the KubernetesPodOperator boundary; the XCom logic around it is real."""
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    calls = []
+    monkeypatch.setattr(KubernetesPodOperator, "execute", lambda self, context: calls.append(self.task_id))
+    op = image.image_operator(automation(), get_settings())
+    context = {
+        "ti": type("TI", (), {"xcom_pull": staticmethod(lambda task_ids=None: {"build_id": "b", "commit": COMMIT})})()
+    }
+    assert op.execute(context) == {
+        "image": f"registry.example.com/ml/churn-model:{COMMIT[:12]}",
+        "pushed": True,
+        "build_id": "b",
+    }
+    assert calls == ["push_image"]
+    assert op.task_id == "push_image" and not op.do_xcom_push and op.get_logs and op.template_fields == ()
+
+
+def test_push_image_false_logs_the_reason_and_returns_not_pushed(caplog):
+    op = image.image_operator(automation(push_image=False), get_settings())
+    assert op.task_id == "push_image"
+    with caplog.at_level(logging.WARNING):
+        result = op.python_callable()
+    assert result["image"] is None and result["pushed"] is False
+    assert "push_image is false" in result["reason"]
+    assert "push_image is false" in caplog.text
+    assert image.render_image(automation(push_image=False), get_settings()) == []
+
+
+def test_no_registry_secret_value_in_the_rendered_pod(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_REGISTRY", json.dumps({"conn_type": "docker", "login": "bot", "password": SECRET}))
+    monkeypatch.setenv("AIRFLOW_VAR_REGISTRY_PASSWORD", SECRET)
+    text = yaml.safe_dump(kaniko_pod())
+    assert "registry-credentials" in text and SECRET not in text
