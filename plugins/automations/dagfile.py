@@ -38,16 +38,30 @@ def _load_by_file_name(folder: Path, name: str) -> Optional[LoadResult]:
 
 def check_environments(result: LoadResult, settings: Settings) -> LoadResult:
     """Environments are checked against include/config, which the schema alone cannot see."""
-    from .environments import unknown_environments
-    from .loader import display
+    from .environments import EnvironmentsFileError, load_environments
 
+    try:
+        known = sorted(load_environments(settings))
+    except EnvironmentsFileError as exc:
+        return LoadResult(result.automations, [*result.errors, DefinitionError(str(settings.environments_file), "", str(exc))])
     kept, errors = [], list(result.errors)
     for automation in result.automations:
-        problems = unknown_environments(automation.spec, settings)
-        errors.extend(DefinitionError(display(automation.source), "action.deployment_spec.environments", p) for p in problems)
+        problems = _environment_problems(automation, known, settings)
+        errors.extend(problems)
         if not problems:
             kept.append(automation)
     return LoadResult(kept, errors)
+
+
+def _environment_problems(automation, known: list[str], settings: Settings) -> list[DefinitionError]:
+    from .environments import unknown_environments
+    from .loader import display
+
+    spec = automation.spec
+    path = "action.deployment_spec.environments" if spec.action.deployment_spec.environments else "environment"
+    return [DefinitionError(display(automation.source), path,
+                            f"unknown environment {name!r} (known: {known}, from {settings.environments_file})")
+            for name in unknown_environments(spec, settings)]
 
 
 def build_dags() -> dict[str, Any]:

@@ -1,0 +1,52 @@
+"""What the DAG files load: environments checked against config, and the by-file-name fast path."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from automations.dagfile import load_definitions
+from automations.settings import get_settings
+
+pytestmark = pytest.mark.unit
+
+DEF = "name: {name}\nmodel_id: m\naction:\n  build_spec: {{git_uri: 'https://x/y.git'}}\n  deployment_spec: {{environments: [{envs}]}}\n"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    (tmp_path / "defs").mkdir()
+    (tmp_path / "envs.yaml").write_text("environments:\n  production: {conn_id: k8s_prod, namespace: models}\n")
+    return dataclasses.replace(get_settings(), automations_dir=tmp_path / "defs", environments_file=tmp_path / "envs.yaml")
+
+
+def test_unknown_environment_is_a_validation_error_and_drops_only_that_automation(settings):
+    (settings.automations_dir / "ok.yaml").write_text(DEF.format(name="ok", envs="production"))
+    (settings.automations_dir / "typo.yaml").write_text(DEF.format(name="typo", envs="prodution"))
+    result = load_definitions(settings)
+    assert list(result.by_name()) == ["ok"]
+    [error] = result.errors
+    assert error.file.endswith("typo.yaml") and error.path == "action.deployment_spec.environments"
+    assert error.reason.startswith("unknown environment 'prodution' (known: ['production']")
+
+
+def test_a_broken_environments_file_is_reported(settings):
+    settings.environments_file.write_text("environments: [not, a, mapping]\n")
+    (settings.automations_dir / "ok.yaml").write_text(DEF.format(name="ok", envs=""))
+    result = load_definitions(settings)
+    assert [e.file for e in result.errors] == [str(settings.environments_file)]
+
+
+def test_fast_path_loads_only_the_file_named_after_the_dag(settings):
+    (settings.automations_dir / "wanted.yaml").write_text(DEF.format(name="wanted", envs=""))
+    (settings.automations_dir / "broken.yaml").write_text("name: [unclosed\n")
+    fast = load_definitions(settings, only="wanted")
+    assert list(fast.by_name()) == ["wanted"] and fast.errors == []
+    full = load_definitions(settings)
+    assert list(full.by_name()) == ["wanted"] and len(full.errors) == 1
+
+
+def test_fast_path_falls_back_to_a_full_load_when_no_file_is_named_after_the_dag(settings):
+    (settings.automations_dir / "several.yaml").write_text(DEF.format(name="a", envs="") + "---\n" + DEF.format(name="b", envs=""))
+    assert list(load_definitions(settings, only="b").by_name()) == ["a", "b"]
