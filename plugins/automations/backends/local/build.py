@@ -1,0 +1,114 @@
+"""The local build: a PythonOperator that builds the cloned source in a fresh venv on this machine.
+
+The callable downloads the clone's source tar, creates the build's venv, runs ``model_runtime install`` and
+``model_runtime build`` there (output streamed into the task log), uploads the output directory to the artifact
+store and returns the build XCom.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from model_runtime import contract
+
+from ... import ids
+from ...artifacts import download_tar_to_dir, store_path
+from . import environment
+from .process import run_streaming
+from .store import upload_tree
+
+if TYPE_CHECKING:
+    from ...loader import LoadedAutomation
+    from ...settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BuildFailed(RuntimeError):
+    """A build step exited non-zero; the message carries the reason and the tail of its output."""
+
+
+def build_operator(automation: LoadedAutomation, settings: Settings):
+    from airflow.providers.standard.operators.python import PythonOperator
+
+    return PythonOperator(task_id="build", python_callable=functools.partial(build_task, automation, settings))
+
+
+def render(automation: LoadedAutomation, settings: Settings) -> list[dict]:
+    return []  # a local build creates no Kubernetes objects
+
+
+def build_task(automation: LoadedAutomation, settings: Settings, **context: Any) -> dict:
+    clone = context["ti"].xcom_pull(task_ids="clone")
+    if not clone or not clone.get("commit"):
+        raise BuildFailed(f"{automation.name}: the clone task returned no commit ({clone!r})")
+    return run_build(automation, settings, clone, context["run_id"])
+
+
+def runtime_env(automation: LoadedAutomation, build_id: str, uv: str | None) -> dict[str, str]:
+    """What the runtime reads: the spec's env_vars, its parameters (JSON), and who/what is being built."""
+    spec = automation.spec
+    env = dict(spec.action.build_spec.env)
+    env[contract.ENV_PARAMETERS] = json.dumps(spec.action.build_spec.parameters)
+    env[contract.ENV_BUILD_ID] = build_id
+    env[contract.ENV_MODEL_ID] = spec.model_id
+    env[contract.ENV_AUTOMATION] = automation.name
+    if uv:
+        env[contract.ENV_UV] = uv
+    return env
+
+
+def run_step(name: str, cmd: list[str], env: dict[str, str], cwd: Path, emit: Callable[[str], None]) -> None:
+    emit(f"--- {name}: {' '.join(cmd)}")
+    done = run_streaming(cmd, env, cwd, emit=emit)
+    emit(f"--- {name}: exit {done.code} after {done.seconds:.1f}s")
+    if done.code != 0:
+        reason = contract.EXIT_REASONS.get(done.code, f"{name} exited with {done.code}")
+        raise BuildFailed(f"{reason} (exit {done.code}). Last output:\n{done.tail}")
+
+
+def fetch_source(source_uri: str, workspace: Path) -> Path:
+    if workspace.exists():
+        shutil.rmtree(workspace)  # a retry must not build on top of the previous attempt's files
+    return download_tar_to_dir(source_uri, workspace / "source")
+
+
+def run_build(
+    automation: LoadedAutomation,
+    settings: Settings,
+    clone: dict,
+    run_id: str,
+    emit: Callable[[str], None] = log.info,
+) -> dict:
+    """Build ``clone``'s source; returns the build XCom. Raises BuildFailed on a failing test or build."""
+    build_spec = automation.spec.action.build_spec
+    build_id = ids.build_id(automation.name, clone["commit"], run_id)
+    workspace = settings.workspaces_dir / build_id
+    source = fetch_source(clone["source_uri"], workspace)
+    main_dir = clone.get("main_dir") or build_spec.main_dir
+    emit(f"building {automation.name} commit {clone['commit'][:12]} as {build_id}")
+    benv = environment.create(settings.envs_dir / build_id)
+    env = benv.process_env(runtime_env(automation, build_id, environment.find_uv()))
+    python, output = str(benv.python), workspace / "output"
+    install = contract.install_command(python, str(source), main_dir, build_spec.dependency_file_path)
+    run_step("install", install, env, workspace, emit)
+    run_step("build", contract.build_command(python, str(source), main_dir, str(output)), env, workspace, emit)
+    result = contract.BuildResult.read(output / contract.RESULT_FILE)
+    artifact_uri = upload_tree(output, store_path(settings, automation.name, "builds", build_id))
+    emit(f"metrics {json.dumps(result.metrics, sort_keys=True)}; artifact {artifact_uri}")
+    return {
+        "metrics": result.metrics,
+        "build_id": build_id,
+        "artifact_uri": artifact_uri,
+        "commit": clone["commit"],
+        "tests": result.tests,
+        "python": python,
+        "runtime_path": str(benv.runtime_path),
+        "local_artifact": str(output),
+    }

@@ -1,0 +1,218 @@
+"""The local deploy: start the model server as a detached process, switch over only once it is healthy.
+
+Order matters: start new -> wait for /health -> record it -> stop the previous one. A new server that never
+becomes healthy is killed and the previous one keeps serving (DeployFailed, with the new server's log tail).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from model_runtime import contract
+
+from ...ids import safe_path_part
+from ..errors import DeployFailed
+from . import registry
+from .process import stop_group
+from .store import download_tree
+
+if TYPE_CHECKING:
+    from ...loader import LoadedAutomation
+    from ...settings import Settings
+
+_STRIPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    """Everything needed to start one server; built by a pure function, applied by ``start``."""
+
+    automation: str
+    variation: str
+    build_id: str
+    command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    cwd: str
+    host: str
+    port: int
+    endpoint: str
+    log_file: str
+    artifact: str
+    timeout_s: int
+
+
+def render(automation: LoadedAutomation, settings: Settings) -> list[dict]:
+    return []  # a local deploy creates no Kubernetes objects
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def connect_host(host: str) -> str:
+    return "127.0.0.1" if host in ("", "0.0.0.0") else ("::1" if host == "::" else host)
+
+
+def server_env(automation: LoadedAutomation, build_id: str, runtime_path: str, base: dict[str, str]) -> dict:
+    spec = automation.spec.action.deployment_spec
+    env = {k: v for k, v in base.items() if k not in _STRIPPED_ENV}
+    env.update(spec.env)
+    env.update(
+        {
+            contract.ENV_WORKERS: str(spec.number_of_http_server_workers),
+            contract.ENV_TIMEOUT_MS: str(spec.http_request_timeout_ms),
+            contract.ENV_MAX_BATCH: str(spec.max_batch_size),
+            contract.ENV_DAEMON_MODE: str(spec.daemon_mode).lower(),
+            contract.ENV_BUILD_ID: build_id,
+            contract.ENV_MODEL_ID: automation.spec.model_id,
+            contract.ENV_AUTOMATION: automation.name,
+            "PYTHONPATH": runtime_path,
+        }
+    )
+    return env
+
+
+def plan_server(
+    automation: LoadedAutomation, build: dict, artifact: Path, port: int, settings: Settings, base_env: dict
+) -> ServerPlan:
+    """Pure: the command, environment, endpoint and log file of the server for ``build``."""
+    spec = automation.spec.action.deployment_spec
+    host, build_id = settings.deploy_host, build["build_id"]
+    runtime_path = build.get("runtime_path") or str(Path(__file__).resolve().parents[3])
+    log_name = f"{registry.key(automation.name, spec.variation_name)}--{safe_path_part(build_id)}.log"
+    port_host = f"[{connect_host(host)}]" if ":" in connect_host(host) else connect_host(host)
+    return ServerPlan(
+        automation=automation.name,
+        variation=spec.variation_name,
+        build_id=build_id,
+        command=tuple(contract.serve_command(build["python"], str(artifact), port, host)),
+        env=tuple(sorted(server_env(automation, build_id, runtime_path, base_env).items())),
+        cwd=str(artifact),
+        host=host,
+        port=port,
+        endpoint=f"http://{port_host}:{port}",
+        log_file=str(settings.deployments_dir / "logs" / log_name),
+        artifact=str(artifact),
+        timeout_s=spec.deployment_timeout or settings.deploy_timeout_s,
+    )
+
+
+def local_artifact(build: dict, settings: Settings) -> Path:
+    """The build's output directory on this machine, downloading it from the artifact store if needed."""
+    local = build.get("local_artifact")
+    if local and (Path(local) / contract.ARTIFACT_FILE).is_file():
+        return Path(local)
+    target = settings.deployments_dir / "artifacts" / safe_path_part(build["build_id"])
+    if not (target / contract.ARTIFACT_FILE).is_file():
+        download_tree(build["artifact_uri"], target)
+    return target
+
+
+def start(plan: ServerPlan) -> subprocess.Popen:
+    """Start the server detached: its own session (outlives the task and Airflow), output to its log file."""
+    log_path = Path(plan.log_file)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(
+            list(plan.command),
+            cwd=plan.cwd,
+            env=dict(plan.env),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def log_tail(path: str, lines: int = 40) -> str:
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def healthy(endpoint: str, timeout_s: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/health", timeout=timeout_s) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def wait_healthy(plan: ServerPlan, proc: subprocess.Popen) -> None:
+    """Return once /health answers 200; raise DeployFailed if the server exits or the timeout passes."""
+    deadline = time.monotonic() + plan.timeout_s
+    while time.monotonic() < deadline:
+        if healthy(plan.endpoint):
+            return
+        if proc.poll() is not None:
+            raise DeployFailed(
+                f"{plan.automation}: the server for build {plan.build_id} exited with {proc.returncode} before "
+                f"becoming healthy. Server log ({plan.log_file}):\n{log_tail(plan.log_file)}"
+            )
+        time.sleep(0.25)
+    raise DeployFailed(
+        f"{plan.automation}: the server for build {plan.build_id} was not healthy within {plan.timeout_s}s. "
+        f"Server log ({plan.log_file}):\n{log_tail(plan.log_file)}"
+    )
+
+
+def record_of(plan: ServerPlan, pid: int) -> registry.Deployment:
+    return registry.Deployment(
+        automation=plan.automation,
+        variation=plan.variation,
+        build_id=plan.build_id,
+        endpoint=plan.endpoint,
+        pid=pid,
+        port=plan.port,
+        host=plan.host,
+        artifact=plan.artifact,
+        log_file=plan.log_file,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], settings: Settings) -> dict[str, Any]:
+    """Serve ``build`` for the automation's variation; the previous server is stopped only after the switch."""
+    variation = automation.spec.action.deployment_spec.variation_name
+    directory = settings.deployments_dir
+    with registry.locked(directory, automation.name, variation):
+        artifact = local_artifact(build, settings)
+        plan = plan_server(automation, build, artifact, free_port(settings.deploy_host), settings, dict(os.environ))
+        previous = registry.read(directory, automation.name, variation)
+        proc = start(plan)
+        try:
+            wait_healthy(plan, proc)
+        except BaseException:
+            stop_group(proc.pid, grace_s=5.0)  # also on KeyboardInterrupt / task kill: never leave it orphaned
+            raise
+        registry.write(directory, record_of(plan, proc.pid))
+        if previous is not None and previous.pid != proc.pid:
+            registry.stop(previous)
+    return {"endpoint": plan.endpoint, "pid": proc.pid, "build_id": plan.build_id, "variation": variation}
+
+
+def undeploy(settings: Settings, automation: str, variation: Optional[str] = None) -> list[registry.Deployment]:
+    """Stop the automation's servers (one variation, or all); returns the ones stopped."""
+    stopped = []
+    for deployment in registry.all_deployments(settings.deployments_dir):
+        if deployment.automation != automation or (variation is not None and deployment.variation != variation):
+            continue
+        with registry.locked(settings.deployments_dir, deployment.automation, deployment.variation):
+            if not registry.stop(deployment):
+                raise RuntimeError(f"could not stop pid {deployment.pid} of {automation}/{deployment.variation}")
+            registry.remove(settings.deployments_dir, deployment.automation, deployment.variation)
+        stopped.append(deployment)
+    return stopped

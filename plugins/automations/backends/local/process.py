@@ -1,0 +1,106 @@
+"""Subprocesses for the local backend: stream a command's output line by line, and stop detached servers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Completed:
+    code: int
+    tail: str  # the last lines of merged stdout/stderr, for error messages
+    seconds: float
+
+
+def run_streaming(
+    cmd: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    emit: Callable[[str], None] = log.info,
+    tail_lines: int = 60,
+) -> Completed:
+    """Run ``cmd``, passing every output line to ``emit`` as it arrives (the task log shows progress live)."""
+    started = time.monotonic()
+    tail: deque[str] = deque(maxlen=tail_lines)
+    with subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+        bufsize=1,
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            tail.append(line)
+            emit(line)
+        code = proc.wait()
+    return Completed(code=code, tail="\n".join(tail), seconds=time.monotonic() - started)
+
+
+def is_alive(pid: Optional[int]) -> bool:
+    """True for a running process; False for none, a zombie (exited, not yet reaped) or someone else's."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): signal 0 is all we can know
+    return state != "Z"
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _reap(pid: int) -> None:
+    # Only our own children can be reaped; for anyone else's this is a no-op.
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def stop_group(pid: int, grace_s: float = 10.0) -> bool:
+    """SIGTERM the process group led by ``pid`` (the server and its workers), SIGKILL after ``grace_s``.
+
+    Returns True when the process is gone. Servers are started with start_new_session, so pid == pgid.
+    """
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            _reap(pid)
+            if not is_alive(pid):
+                return True
+            time.sleep(0.1)
+    return not is_alive(pid)

@@ -1,0 +1,103 @@
+"""Which local server serves which automation+variation: one JSON file each in ``settings.deployments_dir``.
+
+Files are written atomically (write + rename), so a reader never sees half a record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Optional
+
+from ...ids import safe_path_part
+from .process import cmdline, is_alive, stop_group
+
+SERVE_MARKER = "model_runtime serve"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    automation: str
+    variation: str
+    build_id: str
+    endpoint: str
+    pid: int
+    port: int
+    host: str
+    artifact: str
+    log_file: str
+    started_at: str
+
+    def alive(self) -> bool:
+        """Running, and still our server: a recycled pid belongs to somebody else."""
+        return is_alive(self.pid) and self.owns_pid()
+
+    def owns_pid(self) -> bool:
+        line = cmdline(self.pid)
+        return not line or (SERVE_MARKER in line and self.artifact in line)
+
+
+def key(automation: str, variation: str) -> str:
+    return f"{safe_path_part(automation)}--{safe_path_part(variation)}"
+
+
+def record_path(directory: Path, automation: str, variation: str) -> Path:
+    return directory / f"{key(automation, variation)}.json"
+
+
+def read(directory: Path, automation: str, variation: str) -> Optional[Deployment]:
+    path = record_path(directory, automation, variation)
+    return _load(path) if path.is_file() else None
+
+
+def _load(path: Path) -> Optional[Deployment]:
+    try:
+        return Deployment(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None  # a foreign or damaged file is not a deployment; never guess a pid from it
+
+
+def write(directory: Path, deployment: Deployment) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = record_path(directory, deployment.automation, deployment.variation)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(asdict(deployment), indent=2))
+    os.replace(tmp, path)
+    return path
+
+
+def remove(directory: Path, automation: str, variation: str) -> None:
+    record_path(directory, automation, variation).unlink(missing_ok=True)
+
+
+def all_deployments(directory: Path) -> list[Deployment]:
+    if not directory.is_dir():
+        return []
+    found = (_load(path) for path in sorted(directory.glob("*.json")))
+    return [d for d in found if d is not None]
+
+
+def stop(deployment: Deployment) -> bool:
+    """Stop the server if it is still ours; True when nothing of it is left running."""
+    if not is_alive(deployment.pid):
+        return True
+    if not deployment.owns_pid():
+        return True  # the pid now belongs to another process: our server is long gone
+    return stop_group(deployment.pid)
+
+
+@contextlib.contextmanager
+def locked(directory: Path, automation: str, variation: str) -> Iterator[None]:
+    """One deploy/undeploy at a time per automation+variation (two runs racing would orphan a server)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f".{key(automation, variation)}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

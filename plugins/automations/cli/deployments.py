@@ -1,0 +1,43 @@
+"""deployments: the model servers the local backend started (automation, variation, build, endpoint, pid, alive)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from ..settings import get_settings
+
+COMMAND = "deployments"
+HELP = "List local model deployments: automation, variation, build, endpoint, pid and whether it is alive."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+
+
+def rows() -> list[dict]:
+    from ..backends.local import registry
+
+    found = registry.all_deployments(get_settings().deployments_dir)
+    return [dict(asdict(d), alive=d.alive()) for d in found]
+
+
+def run(args: argparse.Namespace) -> int:
+    found = rows()
+    if args.json:
+        for row in found:
+            print(json.dumps(row, sort_keys=True))
+        return 0
+    if not found:
+        print("no local deployments")
+        return 0
+    header = ("AUTOMATION", "VARIATION", "BUILD", "ENDPOINT", "PID", "ALIVE")
+    table = [header] + [
+        (r["automation"], r["variation"], r["build_id"], r["endpoint"], str(r["pid"]), "yes" if r["alive"] else "no")
+        for r in found
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0

@@ -1,0 +1,72 @@
+"""Local-backend integration helpers and fixtures: a private state dir, automations built from spec objects,
+and cleanup of every model server a test started (registry records and the processes behind them)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from automations.artifacts import store_path, upload_dir_as_tar
+from automations.backends.local import registry
+from automations.backends.local.process import is_alive, stop_group
+from automations.loader import LoadedAutomation
+from automations.settings import get_settings
+from automations.spec import Automation
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE = ROOT / "include" / "models" / "example_classifier"
+FIXTURE_MODELS = ROOT / "tests" / "fixtures" / "models"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    state = tmp_path_factory.mktemp("local-state")
+    return dataclasses.replace(get_settings(), state_dir=state, artifact_root=(state / "artifacts").as_uri())
+
+
+def automation(name: str, deployment_spec: dict | None = None, build_spec: dict | None = None) -> LoadedAutomation:
+    spec = Automation.model_validate(
+        {
+            "name": name,
+            "model_id": name.replace("_", "-"),
+            "action": {
+                "build_spec": {"git_uri": f"file:///nowhere/{name}.git#model", **(build_spec or {})},
+                "deployment_spec": {"number_of_http_server_workers": 1, **(deployment_spec or {})},
+            },
+        }
+    )
+    return LoadedAutomation(spec=spec, source=ROOT / "tests" / f"{name}.yaml")
+
+
+def clone_result(settings, name: str, model_dir: Path) -> dict:
+    """What the clone task returns, with the model directory packed into the artifact store as it would be."""
+    commit = hashlib.sha1(f"{name}:{model_dir}".encode()).hexdigest()
+    uri = upload_dir_as_tar(model_dir, store_path(settings, name, "sources", f"{commit}.tar.gz"))
+    return {
+        "commit": commit,
+        "branch": "main",
+        "source_uri": uri,
+        "repo": "file:///nowhere",
+        "subdir": "model",
+        "main_dir": "main",
+    }
+
+
+def stop_everything(settings) -> None:
+    for deployment in registry.all_deployments(settings.deployments_dir):
+        registry.stop(deployment)
+        registry.remove(settings.deployments_dir, deployment.automation, deployment.variation)
+
+
+@pytest.fixture
+def cleanup(settings):
+    """Stops every server recorded, plus any pid a test registers by hand, even when the test fails."""
+    pids: list[int] = []
+    yield pids
+    stop_everything(settings)
+    for pid in pids:
+        if is_alive(pid):
+            stop_group(pid, grace_s=3)
