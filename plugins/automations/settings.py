@@ -17,7 +17,7 @@ class Backend(str, Enum):
     local = "local"
 
 
-DEFAULT_BACKEND = Backend.local
+DEFAULT_BACKEND = Backend.kubernetes  # the production path; `make demo` and the tests set AUTOMATIONS_BACKEND=local
 
 
 def _env(name: str, default: str) -> str:

@@ -11,6 +11,7 @@ inspection). Logs stream into the task log (``get_logs=True``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 from types import SimpleNamespace
@@ -28,6 +29,7 @@ RENDER_COMMIT = "0" * 40  # what `render` shows where a run would put clone's co
 RENDER_RUN_ID = "manual__render"
 
 
+@functools.lru_cache(maxsize=1)
 def _operator_class():
     """Defined lazily: importing the provider costs ~2.5 s, which the DAG-parse path of other backends must not pay."""
     from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator

@@ -25,6 +25,7 @@ How the pieces reach the pod (decided here, documented once):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -96,6 +97,7 @@ def service_account(automation: LoadedAutomation, settings: Settings) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=1)  # computed for every DAG at parse time; the files do not change in-process
 def runtime_digest() -> str:
     """Content digest of the model_runtime package: the folder name it is staged under on the artifact volume."""
     digest = hashlib.sha256()

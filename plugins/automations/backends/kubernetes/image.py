@@ -16,6 +16,7 @@ skipping the task instead would cascade to metric_gate and deploy.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import logging
@@ -155,6 +156,7 @@ def image_identity(p: ImagePodPlan, build_xcom: Any) -> ImageIdentity:
     return ImageIdentity(serving_image(p.registry, p.model_id, commit), str(build_xcom["build_id"]), commit)
 
 
+@functools.lru_cache(maxsize=1)
 def _operator_class():
     from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
     from kubernetes.client import models as k8s

@@ -348,3 +348,13 @@ def test_fake_execute_returns_the_build_xcom(monkeypatch, tmp_path):
     assert xcom["build_id"] == build_pod.make_build_id("churn_model", COMMIT, "manual__1")
     assert xcom["artifact_uri"] == f"{(tmp_path / 'artifacts').as_uri()}/churn_model/builds/{xcom['build_id']}"
     assert (tmp_path / "artifacts" / "_runtime" / build_pod.runtime_digest() / "model_runtime" / "contract.py").exists()
+
+
+def test_kubernetes_is_the_default_backend_and_provides_build_and_image(monkeypatch):
+    from automations.backends import backend_module
+    from automations.settings import Backend
+
+    monkeypatch.delenv("AUTOMATIONS_BACKEND", raising=False)
+    assert get_settings().backend is Backend.kubernetes
+    assert backend_module("kubernetes", "build") is build
+    assert backend_module("kubernetes", "image").image_operator is not None
