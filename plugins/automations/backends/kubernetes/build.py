@@ -17,7 +17,6 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from ...artifacts import store_path
 from ...loader import LoadedAutomation
 from ...settings import Settings
 from . import build_pod
@@ -126,14 +125,9 @@ def build_xcom(result: Any, ident: build_pod.Identity, automation: str, artifact
 
 def stage_runtime(artifact_root: str) -> str:
     """Copy model_runtime to ``<root>/_runtime/<digest>/model_runtime/`` unless an identical copy is there."""
-    from ...settings import get_settings
+    from airflow.sdk import ObjectStoragePath
 
-    settings = get_settings()
-    if settings.artifact_root != artifact_root:  # the operator was built with other settings; honour those
-        from dataclasses import replace
-
-        settings = replace(settings, artifact_root=artifact_root)
-    target = store_path(settings, "_runtime", build_pod.runtime_digest(), "model_runtime")
+    target = ObjectStoragePath(artifact_root) / "_runtime" / build_pod.runtime_digest() / "model_runtime"
     for file in build_pod.runtime_files():
         dest = target / file.name
         if not dest.exists():

@@ -145,7 +145,7 @@ def plan(automation: LoadedAutomation, settings: Settings) -> BuildPodPlan:
         name=dns_name(f"build-{automation.name}", limit=50),  # the operator adds a random suffix
         namespace=settings.k8s_namespace,
         image=build.base_image or settings.build_image,
-        labels=_labels(automation),
+        labels=pod_labels(automation),
         annotations={IRSA_ANNOTATION: build.assumed_iam_role} if build.assumed_iam_role else {},
         service_account=service_account(automation, settings),
         placement=placement.for_build(build),
@@ -163,7 +163,7 @@ def plan(automation: LoadedAutomation, settings: Settings) -> BuildPodPlan:
     )
 
 
-def _labels(automation: LoadedAutomation) -> dict[str, str]:
+def pod_labels(automation: LoadedAutomation) -> dict[str, str]:
     return {
         "app.kubernetes.io/managed-by": "automations",
         "app.kubernetes.io/component": "build",
@@ -233,7 +233,7 @@ def main_script(p: BuildPodPlan) -> str:
 
 def _main_container(p: BuildPodPlan) -> dict:
     env = {**p.env, "PYTHONPATH": f"{p.mount}/_runtime/{runtime_digest()}"}
-    container = {
+    container: dict[str, Any] = {
         "name": BASE_CONTAINER,
         "image": p.image,
         "command": ["sh", "-c", main_script(p)],

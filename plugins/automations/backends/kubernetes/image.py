@@ -60,7 +60,7 @@ class ImagePodPlan:
 
 def plan(automation: LoadedAutomation, settings: Settings) -> ImagePodPlan:
     build = automation.spec.action.build_spec
-    labels = {**build_pod._labels(automation), "app.kubernetes.io/component": "serving-image"}
+    labels = {**build_pod.pod_labels(automation), "app.kubernetes.io/component": "serving-image"}
     return ImagePodPlan(
         name=build_pod.dns_name(f"image-{automation.name}", limit=50),
         namespace=settings.k8s_namespace,
