@@ -93,10 +93,9 @@ def _engine_kwargs(dialect: str) -> dict[str, Any]:
 
 def resolve(settings: Settings) -> tuple[AnalyticsTarget, Engine]:
     """The analytics target and its engine; engines are cached per URL so pools are shared within a process."""
-    hook = _configured_hook(settings.analytics_conn_id)
-    embedded = hook is None
-    if embedded:
-        hook = _embedded_hook(settings)
+    configured = _configured_hook(settings.analytics_conn_id)
+    embedded = configured is None
+    hook = _embedded_hook(settings) if configured is None else configured
     url = hook.sqlalchemy_url if _has_sqlalchemy_url(hook) else _url(hook.get_uri())
     dialect = url.get_backend_name()
     key = url.render_as_string(hide_password=False)

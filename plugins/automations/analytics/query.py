@@ -44,7 +44,7 @@ def _postgresql_guard(conn: Connection, timeout_s: float) -> Iterator[None]:
 def _sqlite_guard(conn: Connection, timeout_s: float) -> Iterator[None]:
     # SQLite has neither read-only transactions nor statement_timeout: query_only refuses writes, and the
     # progress handler interrupts the statement past the deadline. Both are undone: the connection is pooled.
-    raw = conn.connection.driver_connection
+    raw: Any = conn.connection.driver_connection  # the sqlite3.Connection under SQLAlchemy's pool proxy
     deadline = time.monotonic() + timeout_s
     conn.exec_driver_sql("PRAGMA query_only = ON")
     raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
