@@ -20,3 +20,5 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AUTOMATIONS_STATE_DIR"] = str(TEST_HOME / "state")
 os.environ["AUTOMATIONS_BACKEND"] = "local"
 os.environ.setdefault("AUTOMATIONS_DIR", str(ROOT / "tests" / "fixtures" / "definitions" / "valid"))
+# Subprocesses (airflow CLI, probes) import `automations` the way Airflow's workers do: plugins/ on the path.
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "plugins"), os.environ.get("PYTHONPATH", "")) if p)
