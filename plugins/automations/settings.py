@@ -43,6 +43,10 @@ class Settings:
     build_image: str
     registry: str
     first_deploy_passes: bool
+    # Docker backend (brief D): image builds run in (scripts/docker/ensure_base_image.sh), network, time limit.
+    docker_image: str = "automations-base:bookworm"
+    docker_network: str = "none"
+    docker_build_timeout_s: int = 3600
     # Kubernetes deploy (brief E): environment map, KEDA on/off (HPA fallback), Prometheus for KEDA triggers.
     environments_file: Path = PROJECT_ROOT / "include" / "config" / "environments.yaml"
     keda_enabled: bool = True
@@ -96,6 +100,9 @@ def get_settings() -> Settings:
         build_image=_env("AUTOMATIONS_BUILD_IMAGE", "python:3.11-slim"),
         registry=_env("AUTOMATIONS_REGISTRY", "localhost:5000"),
         first_deploy_passes=_env("AUTOMATIONS_FIRST_DEPLOY_PASSES", "true").lower() in ("1", "true", "yes"),
+        docker_image=_env("AUTOMATIONS_DOCKER_IMAGE", "automations-base:bookworm"),
+        docker_network=_env("AUTOMATIONS_DOCKER_NETWORK", "none"),
+        docker_build_timeout_s=int(_env("AUTOMATIONS_DOCKER_BUILD_TIMEOUT", "3600")),
         environments_file=_path("AUTOMATIONS_ENVIRONMENTS_FILE", PROJECT_ROOT / "include" / "config" / "environments.yaml"),
         keda_enabled=_env("AUTOMATIONS_KEDA_ENABLED", "true").lower() in ("1", "true", "yes"),
         prometheus_url=_env("AUTOMATIONS_PROMETHEUS_URL", "http://prometheus-server.monitoring.svc.cluster.local:80"),

@@ -1,0 +1,139 @@
+"""Docker deploy: run the serving image as a labelled container on ``deploy_host``, swap it in once healthy.
+
+Order matters: the new container must answer /health before the previous one (same automation + variation,
+found by labels) is stopped; a new one that never gets healthy is removed and the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from model_runtime import contract
+
+from ...settings import Settings
+from ...spec import Automation
+from ..errors import DeployFailed
+from . import engine
+from .image import PORT, build_serving_image
+from .plan import LABEL_PREFIX
+from .resources import memory_bytes
+
+log = logging.getLogger(__name__)
+
+ROLE_SERVING = "serving"
+
+
+@dataclass(frozen=True)
+class ContainerPlan:
+    image: str
+    name: str
+    environment: dict
+    labels: dict
+    nano_cpus: int
+    mem_limit: int
+    timeout_s: int
+
+
+def plan_container(automation: Automation, build: dict, image_ref: str, settings: Settings) -> ContainerPlan:
+    """Pure: what the serving container looks like."""
+    dep = automation.action.deployment_spec
+    labels = {
+        f"{LABEL_PREFIX}.automation": automation.name,
+        f"{LABEL_PREFIX}.variation": dep.variation_name,
+        f"{LABEL_PREFIX}.build_id": build["build_id"],
+        f"{LABEL_PREFIX}.role": ROLE_SERVING,
+    }
+    environment = {
+        **dep.env,
+        contract.ENV_WORKERS: str(dep.number_of_http_server_workers),
+        contract.ENV_TIMEOUT_MS: str(dep.http_request_timeout_ms),
+        contract.ENV_MAX_BATCH: str(dep.max_batch_size),
+        contract.ENV_DAEMON_MODE: str(dep.daemon_mode).lower(),
+    }
+    return ContainerPlan(
+        image=image_ref,
+        name=f"automations-{automation.name}-{dep.variation_name}-{build['build_id'][-6:]}-{int(time.time())}",
+        environment=environment,
+        labels=labels,
+        nano_cpus=int(dep.cpu_fraction * 1_000_000_000),
+        mem_limit=memory_bytes(dep.memory),
+        timeout_s=dep.deployment_timeout or settings.deploy_timeout_s,
+    )
+
+
+def deploy(automation: Any, build: dict, image: dict | None, settings: Settings) -> dict:
+    spec = getattr(automation, "spec", automation)
+    ref = (image or {}).get("image") or _local_image(spec, build, settings)
+    plan = plan_container(spec, build, ref, settings)
+    client = engine.client()
+    previous = _serving_containers(client, spec.name, plan.labels[f"{LABEL_PREFIX}.variation"])
+    container, port = _start(client, plan, settings.deploy_host)
+    endpoint = f"http://{settings.deploy_host}:{port}"
+    problem = wait_healthy(container, endpoint, plan.timeout_s)
+    if problem:
+        tail = engine.container_log_tail(container)
+        container.remove(force=True)
+        kept = ", ".join(c.name for c in previous) or "none"
+        raise DeployFailed(f"{problem}; previous container(s) kept serving: {kept}\n--- server log ---\n{tail}")
+    for old in previous:
+        log.info("deploy: stopping previous container %s", old.name)
+        old.remove(force=True)
+    log.info("deploy: %s serves %s at %s", container.name, ref, endpoint)
+    return {"endpoint": endpoint, "container": container.id, "container_name": container.name, "image": ref,
+            "port": port, "build_id": build["build_id"], "variation": plan.labels[f"{LABEL_PREFIX}.variation"]}
+
+
+def _local_image(spec: Automation, build: dict, settings: Settings) -> str:
+    """push_image was off: build the serving image locally (not pushed) so there is something to run."""
+    log.info("deploy: no pushed image; building the serving image locally")
+    return build_serving_image(spec, build, settings).ref
+
+
+def _serving_containers(client: Any, automation: str, variation: str) -> list:
+    labels = [f"{LABEL_PREFIX}.automation={automation}", f"{LABEL_PREFIX}.variation={variation}",
+              f"{LABEL_PREFIX}.role={ROLE_SERVING}"]
+    return client.containers.list(all=True, filters={"label": labels})
+
+
+def _start(client: Any, plan: ContainerPlan, host: str) -> tuple[Any, int]:
+    """Run detached with the engine choosing a free host port on ``host`` (no pick-then-bind race)."""
+    container = client.containers.run(
+        plan.image, name=plan.name, detach=True, environment=plan.environment, labels=plan.labels,
+        ports={f"{PORT}/tcp": (host, None)}, nano_cpus=plan.nano_cpus, mem_limit=plan.mem_limit,
+        restart_policy={"Name": "unless-stopped"},
+    )
+    container.reload()
+    bindings = container.attrs["NetworkSettings"]["Ports"][f"{PORT}/tcp"]
+    return container, int(bindings[0]["HostPort"])
+
+
+def wait_healthy(container: Any, endpoint: str, timeout_s: float, interval_s: float = 0.5) -> str | None:
+    """None once GET /health answers 200; otherwise why not (exited, or still unhealthy at the deadline)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if _healthy(endpoint):
+            return None
+        container.reload()
+        if container.status in ("exited", "dead") or container.attrs["State"].get("Restarting"):
+            code = container.attrs["State"].get("ExitCode")
+            return f"new serving container {container.name} exited (code {code}) before becoming healthy"
+        time.sleep(interval_s)
+    return f"new serving container {container.name} was not healthy within {timeout_s:g} s"
+
+
+def _healthy(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def render(automation: Any, settings: Settings) -> list[dict]:
+    """The Docker backend applies no Kubernetes objects."""
+    return []

@@ -1,0 +1,137 @@
+"""The ``push_image`` task on Docker: a serving image FROM the build image, holding the artifact and
+model_runtime, tagged ``<registry>/<model_id>:<commit[:12]>`` and pushed to ``settings.registry``.
+
+``render_dockerfile`` is pure; ``build_serving_image`` and ``push`` talk to the engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import shlex
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model_runtime import contract
+
+from ... import ids
+from ...settings import PLUGINS_DIR, Settings
+from ...spec import Automation
+from . import engine
+from .plan import LABEL_PREFIX, PYTHON, RUNTIME_DIR, RUNTIME_ROOT, plan_build
+from .store import download_tree
+
+log = logging.getLogger(__name__)
+
+ARTIFACT_DIR = "/opt/model"
+PORT = contract.DEFAULT_PORT
+
+
+@dataclass(frozen=True)
+class ServingImage:
+    ref: str
+    size_bytes: int
+
+
+def render_dockerfile(base_image: str, main_dir: str, dependency_file: str | None, labels: dict[str, str]) -> str:
+    """Dependencies are installed at image build time, so the serving container starts without a network."""
+    install = contract.install_command(PYTHON, f"{ARTIFACT_DIR}/{contract.SOURCE_DIR}", main_dir, dependency_file)
+    serve = contract.serve_command(PYTHON, ARTIFACT_DIR, PORT)
+    label_args = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(labels.items()))
+    return "\n".join([
+        f"FROM {base_image}",
+        f"COPY {contract.MODULE} {RUNTIME_DIR}",
+        f"COPY artifact {ARTIFACT_DIR}",
+        f"ENV PYTHONPATH={RUNTIME_ROOT} PYTHONUNBUFFERED=1 {contract.ENV_PORT}={PORT}",
+        f"RUN {shlex.join(install)}",
+        f"LABEL {label_args}",
+        f"EXPOSE {PORT}",
+        f"CMD {_json_list(serve)}",
+        "",
+    ])
+
+
+def _json_list(items: list[str]) -> str:
+    return json.dumps(items)  # exec form: the server is PID 1 and gets `docker stop`'s SIGTERM
+
+
+def serving_labels(automation: Automation, build: dict) -> dict[str, str]:
+    return {
+        f"{LABEL_PREFIX}.automation": automation.name,
+        f"{LABEL_PREFIX}.model_id": automation.model_id,
+        f"{LABEL_PREFIX}.build_id": build["build_id"],
+        f"{LABEL_PREFIX}.commit": build["commit"],
+    }
+
+
+def build_serving_image(automation: Automation, build: dict, settings: Settings) -> ServingImage:
+    """Build the serving image from the build XCom's artifact dir; returns its ref and size."""
+    spec = automation.action.build_spec
+    ref = ids.serving_image(settings.registry, automation.model_id, build["commit"])
+    base = build.get("image") or plan_build(automation, settings).image
+    dockerfile = render_dockerfile(base, spec.main_dir, spec.dependency_file_path, serving_labels(automation, build))
+    with tempfile.TemporaryDirectory(prefix="serving-image-") as tmp:
+        context = Path(tmp)
+        download_tree(build["artifact_uri"], context / "artifact")
+        shutil.copytree(PLUGINS_DIR / contract.MODULE, context / contract.MODULE,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        (context / "Dockerfile").write_text(dockerfile)
+        image = _docker_build(context, ref, settings.docker_network)
+    return ServingImage(ref, int(image.attrs["Size"]))
+
+
+def _docker_build(context: Path, ref: str, network_mode: str) -> Any:
+    from docker.errors import BuildError
+
+    client = engine.client()
+    try:
+        image, stream = client.images.build(
+            path=str(context), tag=ref, rm=True, forcerm=True, network_mode=network_mode
+        )
+    except BuildError as exc:
+        tail = "".join(str(item.get("stream", item.get("error", ""))) for item in list(exc.build_log)[-30:])
+        raise RuntimeError(f"building the serving image {ref} failed: {exc.msg}\n{tail}") from None
+    for item in stream:
+        if item.get("stream", "").strip():
+            log.info("%s", item["stream"].rstrip())
+    return image
+
+
+def push(ref: str) -> str:
+    """Push ``ref``; returns the registry's digest. Raises with the registry's message on any error event."""
+    repository, tag = ref.rsplit(":", 1)
+    digest = ""
+    for event in engine.client().images.push(repository, tag=tag, stream=True, decode=True):
+        if "error" in event:
+            raise RuntimeError(f"pushing {ref} failed: {event['error']}")
+        digest = event.get("aux", {}).get("Digest", digest)
+    return digest
+
+
+def push_image_step(ti: Any, *, automation: Automation, settings: Settings) -> dict[str, Any]:
+    """The push_image task's body: never skips (a skip would cascade past the gate), says why when not pushing."""
+    if not automation.action.build_spec.push_image:
+        reason = "build_spec.push_image is false: no serving image is built or pushed"
+        log.warning("push_image: %s", reason)
+        return {"image": None, "pushed": False, "reason": reason}
+    build = ti.xcom_pull(task_ids="build")
+    image = build_serving_image(automation, build, settings)
+    log.info("push_image: built %s (%d bytes); pushing to %s", image.ref, image.size_bytes, settings.registry)
+    digest = push(image.ref)
+    return {"image": image.ref, "pushed": True, "size_bytes": image.size_bytes, "digest": digest}
+
+
+def image_operator(automation: Any, settings: Settings) -> Any:
+    """The ``push_image`` task: a PythonOperator around push_image_step."""
+    from airflow.providers.standard.operators.python import PythonOperator
+
+    spec = getattr(automation, "spec", automation)
+    # partial, not op_kwargs: op_kwargs is templated and serialised; the spec is neither template nor small.
+    return PythonOperator(
+        task_id="push_image",
+        python_callable=functools.partial(push_image_step, automation=spec, settings=settings),
+    )

@@ -1,0 +1,82 @@
+"""The build container as a plan: image, command, env, limits, mounts' container paths. Pure, no Docker.
+
+The operator (operator.py) applies a plan; tests and ``render`` read it without an engine.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+
+from model_runtime import contract
+
+from ...settings import Settings
+from ...spec import Automation
+from .resources import DockerResources, for_resources
+
+# Where things live inside the container. model_runtime is mounted read-only below RUNTIME_ROOT, which goes on
+# PYTHONPATH alone, so the model sees model_runtime and nothing else of ours.
+RUNTIME_ROOT = "/opt/automations"
+RUNTIME_DIR = f"{RUNTIME_ROOT}/{contract.MODULE}"
+SOURCE_DIR = "/workspace/source"
+OUTPUT_DIR = "/workspace/output"
+PYTHON = "python"  # the base image puts its venv first on PATH; a custom base_image must provide `python`
+
+LABEL_PREFIX = "io.automations"
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    image: str
+    command: tuple[str, ...]
+    environment: dict[str, str] = field(hash=False)
+    resources: DockerResources
+    network_mode: str
+    timeout_s: int
+    labels: dict[str, str] = field(hash=False)
+
+
+def build_command(automation: Automation) -> tuple[str, ...]:
+    """``sh -c 'install && exec build'``: one container, so installed dependencies are there for the build."""
+    build = automation.action.build_spec
+    install = contract.install_command(PYTHON, SOURCE_DIR, build.main_dir, build.dependency_file_path)
+    run = contract.build_command(PYTHON, SOURCE_DIR, build.main_dir, OUTPUT_DIR)
+    # exec: the build replaces sh as PID 1, so signals (docker stop, our timeout kill) reach it directly.
+    return ("sh", "-c", f"set -e; {shlex.join(install)}; exec {shlex.join(run)}")
+
+
+def build_environment(automation: Automation) -> dict[str, str]:
+    """env_vars, parameters (as contract JSON) and the ids; ENV_BUILD_ID is added per run by the operator."""
+    build = automation.action.build_spec
+    return {
+        **build.env,
+        contract.ENV_PARAMETERS: json.dumps(build.parameters, sort_keys=True),
+        contract.ENV_MODEL_ID: automation.model_id,
+        contract.ENV_AUTOMATION: automation.name,
+        "PYTHONPATH": RUNTIME_ROOT,
+        "PYTHONUNBUFFERED": "1",  # stream the build's output line by line into the task log
+    }
+
+
+def build_labels(automation: Automation, role: str) -> dict[str, str]:
+    labels = {
+        f"{LABEL_PREFIX}.automation": automation.name,
+        f"{LABEL_PREFIX}.model_id": automation.model_id,
+        f"{LABEL_PREFIX}.role": role,
+    }
+    tags = automation.action.build_spec.tags
+    return labels | ({f"{LABEL_PREFIX}.tags": ",".join(tags)} if tags else {})
+
+
+def plan_build(automation: Automation, settings: Settings) -> BuildPlan:
+    build = automation.action.build_spec
+    return BuildPlan(
+        image=build.base_image or settings.docker_image,
+        command=build_command(automation),
+        environment=build_environment(automation),
+        resources=for_resources(build.resources),
+        network_mode=settings.docker_network,
+        timeout_s=settings.docker_build_timeout_s,
+        labels=build_labels(automation, "build"),
+    )

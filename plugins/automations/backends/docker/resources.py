@@ -1,0 +1,82 @@
+"""Turn a build's resources (CpuResources, GpuResources, ClientResources) into Docker limits. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...spec.resources import ClientResources, CpuResources, GpuResources
+
+_QUANTITY = re.compile(r"^(?P<amount>\d+)(?P<unit>Ki|Mi|Gi|Ti)?$")
+_FACTORS = {None: 1, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
+
+# Used when the Kubernetes placement tables (backends.kubernetes.placement) are not importable. Keep the names
+# Qwak uses for its instance sizes; a Docker engine has no node pools, so only the sizes matter here.
+INSTANCES: dict[str, tuple[float, str, int]] = {  # instance -> (cpus, memory, gpus)
+    "small": (1, "2Gi", 0),
+    "medium": (2, "4Gi", 0),
+    "large": (4, "8Gi", 0),
+    "xlarge": (8, "16Gi", 0),
+    "g5_xlarge": (4, "16Gi", 1),
+}
+
+DEFAULT_GPU_CPUS = 2.0
+DEFAULT_GPU_MEMORY = "8Gi"
+
+
+@dataclass(frozen=True)
+class DockerResources:
+    cpus: float
+    mem_limit: int  # bytes: the engine takes ints unambiguously (its "2g" strings are 1000- or 1024-based by tool)
+    gpus: int = 0
+
+    @property
+    def nano_cpus(self) -> int:
+        return int(self.cpus * 1_000_000_000)
+
+
+def memory_bytes(quantity: str) -> int:
+    """``"2Gi"`` -> 2147483648. The spec normalises memory to Mi/Gi; plain bytes and Ki/Ti are accepted too."""
+    match = _QUANTITY.match(quantity.strip())
+    if not match:
+        raise ValueError(f"memory {quantity!r} is not a quantity like '512Mi' or '2Gi'")
+    return int(match["amount"]) * _FACTORS[match["unit"]]
+
+
+def for_resources(resources: CpuResources | GpuResources | ClientResources) -> DockerResources:
+    if isinstance(resources, CpuResources):
+        return DockerResources(resources.cpu_fraction, memory_bytes(resources.memory))
+    if isinstance(resources, GpuResources):
+        return DockerResources(DEFAULT_GPU_CPUS, memory_bytes(DEFAULT_GPU_MEMORY), resources.gpu_amount)
+    return _for_client(resources)
+
+
+def _for_client(resources: ClientResources) -> DockerResources:
+    cpus, memory, gpus = for_instance(resources.instance)
+    if resources.cpu_resources is not None:  # explicit sizes inside ClientResources win over the instance table
+        cpus, memory = resources.cpu_resources.cpu_fraction, resources.cpu_resources.memory
+    if resources.gpu_resources is not None:
+        gpus = resources.gpu_resources.gpu_amount
+    return DockerResources(cpus, memory_bytes(memory), gpus)
+
+
+def for_instance(instance: str) -> tuple[float, str, int]:
+    """(cpus, memory, gpus) of a named instance size: the Kubernetes tables when present, else INSTANCES."""
+    try:
+        from ..kubernetes.placement import for_instance as k8s_for_instance
+    except ImportError:
+        return _from_table(instance)
+    limits = k8s_for_instance(instance).limits
+    return _cpu_quantity(limits["cpu"]), limits["memory"], int(limits.get("nvidia.com/gpu", 0))
+
+
+def _from_table(instance: str) -> tuple[float, str, int]:
+    if instance not in INSTANCES:
+        raise ValueError(f"unknown instance {instance!r}; known: {', '.join(sorted(INSTANCES))}")
+    return INSTANCES[instance]
+
+
+def _cpu_quantity(value: str) -> float:
+    """Kubernetes CPU quantity (``"2"``, ``"500m"``) -> cores."""
+    text = str(value)
+    return int(text[:-1]) / 1000 if text.endswith("m") else float(text)

@@ -1,0 +1,51 @@
+import pytest
+
+from automations.backends.docker import resources
+from automations.backends.docker.resources import DockerResources, for_resources, memory_bytes
+from automations.spec.resources import ClientResources, CpuResources, GpuResources
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("quantity, expected", [("2Gi", 2 * 2**30), ("512Mi", 512 * 2**20), ("1024", 1024),
+                                                 ("3Ki", 3072)])
+def test_memory_bytes(quantity, expected):
+    assert memory_bytes(quantity) == expected
+
+
+def test_memory_bytes_rejects_garbage():
+    with pytest.raises(ValueError, match="not a quantity"):
+        memory_bytes("lots")
+
+
+def test_cpu_resources_become_hard_limits():
+    limits = for_resources(CpuResources(cpu_fraction=1.5, memory="768Mi"))
+    assert limits == DockerResources(cpus=1.5, mem_limit=768 * 2**20, gpus=0)
+    assert limits.nano_cpus == 1_500_000_000
+
+
+def test_gpu_resources_request_gpus():
+    limits = for_resources(GpuResources(gpu_type="NVIDIA_T4", gpu_amount=2))
+    assert limits.gpus == 2
+    assert limits.mem_limit == memory_bytes(resources.DEFAULT_GPU_MEMORY)
+
+
+def test_client_resources_use_the_instance_table(monkeypatch):
+    monkeypatch.setattr(resources, "for_instance", resources._from_table)
+    assert for_resources(ClientResources(instance="large")) == DockerResources(4, 8 * 2**30, 0)
+    assert for_resources(ClientResources(instance="g5_xlarge")).gpus == 1
+
+
+def test_client_resources_explicit_cpu_wins_over_instance():
+    got = for_resources(ClientResources(instance="small", cpu_resources=CpuResources(cpu_fraction=3, memory="3Gi")))
+    assert (got.cpus, got.mem_limit) == (3, 3 * 2**30)
+
+
+def test_unknown_instance_names_the_known_ones():
+    with pytest.raises(ValueError, match="known: .*medium"):
+        resources._from_table("gigantic")
+
+
+def test_kubernetes_cpu_quantities():
+    assert resources._cpu_quantity("500m") == 0.5
+    assert resources._cpu_quantity("2") == 2.0

@@ -1,0 +1,52 @@
+"""Pure parts of push_image and deploy: the serving Dockerfile and the serving container's plan."""
+
+import json
+
+import pytest
+
+from automations.backends.docker.deploy import plan_container
+from automations.backends.docker.image import ARTIFACT_DIR, PORT, render_dockerfile, serving_labels
+from model_runtime import contract
+
+pytestmark = pytest.mark.unit
+BUILD = {"build_id": "tiny-0123456789-abcdef", "commit": "0123456789abcdef" * 2, "artifact_uri": "file:///x"}
+
+
+def test_dockerfile_serves_the_artifact_with_model_runtime(automation):
+    text = render_dockerfile("automations-base:test", "main", None, serving_labels(automation, BUILD))
+    lines = text.splitlines()
+    assert lines[0] == "FROM automations-base:test"
+    assert f"COPY artifact {ARTIFACT_DIR}" in lines
+    assert "COPY model_runtime /opt/automations/model_runtime" in lines
+    assert "RUN python -m model_runtime install --source /opt/model/src --main-dir main" in lines
+    cmd = json.loads(next(line for line in lines if line.startswith("CMD "))[4:])
+    assert cmd == contract.serve_command("python", ARTIFACT_DIR, PORT)
+    assert "io.automations.build_id=tiny-0123456789-abcdef" in text
+
+
+def test_dockerfile_label_values_are_quoted(make_automation):
+    automation = make_automation()
+    labels = {**serving_labels(automation, BUILD), "io.automations.note": "two words"}
+    assert "io.automations.note='two words'" in render_dockerfile("b", "main", None, labels)
+
+
+def test_serving_container_plan(automation, settings):
+    plan = plan_container(automation, BUILD, "localhost:5000/tiny_model:0123456789ab", settings)
+    assert plan.environment == {
+        "SERVE_MODE": "fast",
+        contract.ENV_WORKERS: "3",
+        contract.ENV_TIMEOUT_MS: "1500",
+        contract.ENV_MAX_BATCH: "8",
+        contract.ENV_DAEMON_MODE: "false",
+    }
+    assert plan.labels["io.automations.variation"] == "default"
+    assert plan.labels["io.automations.role"] == "serving"
+    assert plan.mem_limit == 2**30 and plan.nano_cpus == 500_000_000
+    assert plan.timeout_s == 45
+
+
+def test_deploy_timeout_falls_back_to_the_setting(make_automation, settings):
+    automation = make_automation()
+    plain = automation.model_copy(update={"action": automation.action.model_copy(
+        update={"deployment_spec": automation.action.deployment_spec.model_copy(update={"deployment_timeout": None})})})
+    assert plan_container(plain, BUILD, "img", settings).timeout_s == settings.deploy_timeout_s
