@@ -74,8 +74,6 @@ def e2e_env(pg_server, tmp_path):
         "AIRFLOW_HOME": str(tmp_path / "airflow"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        # dags/automations.py need not contain the words "airflow" and "dag" that safe mode looks for.
-        "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "False",
         "AIRFLOW_CONN_MODEL_ANALYTICS": pg_server.uri(database),
         "AUTOMATIONS_BACKEND": "local",
         "AUTOMATIONS_DIR": str(definitions),
