@@ -1,0 +1,178 @@
+"""Whole DAGs on the local backend through `airflow dags test`, from a real git repository made here (file://).
+
+Verdicts come from the metadata DB (task_instance states), never from exit codes. One Airflow home and one
+state dir for the module; the "earlier deployment" of the later cases is the one the passing case made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from support.gitrepo import copy_tree_into_repo, make_repo
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+ROOT = Path(__file__).resolve().parents[3]
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+EXAMPLE = ROOT / "include" / "models" / "example_classifier"
+FIXTURES = ROOT / "tests" / "fixtures" / "models"
+NAME = "e2e_classifier"
+FAILING = "e2e_failing_tests"
+
+
+def definition(name: str, repo: Path, subdir: str, threshold: str = "0.9", **deployment) -> str:
+    return json.dumps(
+        {  # JSON is YAML
+            "name": name,
+            "model_id": name.replace("_", "-"),
+            "action": {
+                "build_spec": {"git_uri": f"file://{repo}#{subdir}", "git_branch": "main"},
+                "deployment_condition": {"metric_name": "f1_score", "direction": "ABOVE", "threshold": threshold},
+                "deployment_spec": {"number_of_http_server_workers": 1, "deployment_timeout": 120, **deployment},
+            },
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory):
+    """Airflow home (SQLite, migrated once), definitions dir, git repo holding the example and fixture models."""
+    tmp = tmp_path_factory.mktemp("local-e2e")
+    repo_dir = tmp / "models"
+    repo = make_repo(repo_dir, {"README.md": "models for the e2e tests\n"})
+    copy_tree_into_repo(repo, EXAMPLE, "example_classifier", "example")
+    copy_tree_into_repo(repo, FIXTURES / "failing_test", "failing_test", "failing test")
+    copy_tree_into_repo(repo, FIXTURES / "never_healthy", "never_healthy", "never healthy")
+    definitions = tmp / "automations"
+    definitions.mkdir()
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp / "airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "False",
+        "AIRFLOW_CONN_MODEL_ANALYTICS": f"sqlite:///{tmp}/analytics.db",
+        "AUTOMATIONS_BACKEND": "local",
+        "AUTOMATIONS_DIR": str(definitions),
+        "AUTOMATIONS_STATE_DIR": str(tmp / "state"),
+        "PYTHONPATH": str(ROOT / "plugins"),
+    }
+    migrated = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    yield {"env": env, "repo": repo_dir, "definitions": definitions, "tmp": tmp}
+    for name in (NAME, FAILING):
+        subprocess.run(
+            [sys.executable, "-m", "automations", "undeploy", name], env=env, capture_output=True, timeout=120
+        )
+    shutil.rmtree(tmp / "state" / "envs", ignore_errors=True)  # venvs are the bulk of the disk use
+
+
+def write_definition(e2e: dict, name: str, text: str) -> None:
+    for old in e2e["definitions"].glob("*.yaml"):
+        old.unlink()  # one definition at a time: every `dags test` parses the whole folder
+    (e2e["definitions"] / f"{name}.yaml").write_text(text)
+
+
+def run_dag(e2e: dict, name: str, label: str) -> dict[str, str]:
+    """`airflow dags test NAME`, then the task states of that run read from the metadata DB."""
+    log = e2e["tmp"] / f"dags-test-{label}.log"
+    with log.open("w") as out:
+        subprocess.run(
+            [AIRFLOW, "dags", "test", name], env=e2e["env"], stdout=out, stderr=subprocess.STDOUT, timeout=900
+        )
+    db = sqlite3.connect(Path(e2e["env"]["AIRFLOW_HOME"]) / "airflow.db")
+    try:
+        row = db.execute("SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (name,)).fetchone()
+        assert row, f"no dag_run for {name}:\n{log.read_text()[-4000:]}"
+        states = dict(
+            db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", (name, row[0]))
+        )
+    finally:
+        db.close()
+    print(f"{label}: {states} (log {log})")
+    return states
+
+
+def current_deployment(e2e: dict, name: str) -> dict | None:
+    path = Path(e2e["env"]["AUTOMATIONS_STATE_DIR"]) / "deployments" / f"{name}--default.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def predict(endpoint: str, records: list[dict]) -> list:
+    request = urllib.request.Request(f"{endpoint}/predict", data=json.dumps(records).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def deployed(e2e):
+    """The passing run: its task states, its deployment record, and real rows to send to it."""
+    write_definition(e2e, NAME, definition(NAME, e2e["repo"], "example_classifier"))
+    states = run_dag(e2e, NAME, "pass")
+    record = current_deployment(e2e, NAME)
+    rows = None
+    if record:
+        python = Path(e2e["env"]["AUTOMATIONS_STATE_DIR"]) / "envs" / record["build_id"] / "venv" / "bin" / "python"
+        code = (
+            "import json; from sklearn.datasets import load_breast_cancer as l; d = l(as_frame=True);"
+            "print(json.dumps([json.loads(d.data.iloc[[0, 19]].to_json(orient='records')),"
+            " d.target.iloc[[0, 19]].tolist()]))"
+        )
+        rows = json.loads(subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout)
+    return states, record, rows
+
+
+def test_a_passing_gate_deploys_and_predict_answers(deployed):
+    states, record, rows = deployed
+    assert states == {
+        "clone": "success",
+        "build": "success",
+        "metric_gate": "success",
+        "deploy": "success",
+        "skip_deploy": "skipped",
+    }
+    assert record is not None
+    assert [p["prediction"] for p in predict(record["endpoint"], rows[0])] == rows[1]
+
+
+def test_a_failing_gate_skips_deploy_and_the_earlier_deployment_still_answers(e2e, deployed):
+    _, before, rows = deployed
+    write_definition(e2e, NAME, definition(NAME, e2e["repo"], "example_classifier", threshold="0.9999"))
+    states = run_dag(e2e, NAME, "gate-fails")
+    assert (states["build"], states["metric_gate"], states["deploy"], states["skip_deploy"]) == (
+        "success",
+        "success",
+        "skipped",
+        "success",
+    )
+    assert current_deployment(e2e, NAME)["pid"] == before["pid"]
+    assert [p["prediction"] for p in predict(before["endpoint"], rows[0])] == rows[1]
+
+
+def test_a_failing_model_test_fails_the_build_and_nothing_deploys(e2e):
+    write_definition(e2e, FAILING, definition(FAILING, e2e["repo"], "failing_test"))
+    states = run_dag(e2e, FAILING, "tests-fail")
+    assert states["clone"] == "success" and states["build"] == "failed"
+    assert states["deploy"] in ("upstream_failed", "skipped", None) and states["deploy"] != "success"
+    assert current_deployment(e2e, FAILING) is None
+    log = (e2e["tmp"] / "dags-test-tests-fail.log").read_text()
+    assert "a test that must fail" in log, "the failing test's output belongs in the task log"
+
+
+def test_a_never_healthy_model_keeps_the_old_one_serving(e2e, deployed):
+    _, before, rows = deployed
+    write_definition(e2e, NAME, definition(NAME, e2e["repo"], "never_healthy", deployment_timeout=8))
+    states = run_dag(e2e, NAME, "never-healthy")
+    assert (states["build"], states["metric_gate"], states["deploy"]) == ("success", "success", "failed")
+    assert current_deployment(e2e, NAME)["pid"] == before["pid"]
+    assert [p["prediction"] for p in predict(before["endpoint"], rows[0])] == rows[1]
