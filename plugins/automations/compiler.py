@@ -90,7 +90,9 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
     clone = PythonOperator(task_id="clone", python_callable=partial(tasks.clone_task, automation),
                            retries=2, retry_delay=timedelta(seconds=30))
     build = backend_module(settings.backend, "build").build_operator(automation, settings)
-    build.on_success_callback, build.on_failure_callback = build_callbacks(automation, get_settings)
+    on_success, on_failure = build_callbacks(automation, get_settings)
+    # Set after construction, so give the list form the operator would have normalised a constructor argument to.
+    build.on_success_callback, build.on_failure_callback = [on_success], [on_failure]
     image = _image_operator(automation, settings)
     gate = BranchPythonOperator(task_id="metric_gate", python_callable=partial(tasks.gate_task, automation))
     deploy = PythonOperator(task_id="deploy", python_callable=partial(tasks.deploy_task, automation))
