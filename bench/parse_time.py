@@ -31,7 +31,7 @@ action:
   deployment_condition: {{metric_name: f1_score, direction: ABOVE, threshold: "0.8"}}
 """
 
-HAND_WRITTEN = '''\
+HAND_WRITTEN = """\
 from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, chain
@@ -55,7 +55,7 @@ for i in range({n}):
         skip = PythonOperator(task_id="skip_deploy", python_callable=step)
         chain(clone, build, gate, [deploy, skip])
     globals()[dag.dag_id] = dag
-'''
+"""
 
 PROBE = textwrap.dedent("""
     import json, sys, time
@@ -80,16 +80,23 @@ def generate(n: int, where: Path) -> tuple[Path, Path]:
 def timed(dag_file_folder: Path, env: dict[str, str]) -> dict:
     runs = []
     for _ in range(REPEATS):
-        out = subprocess.run([sys.executable, "-c", PROBE, str(dag_file_folder)], env=env, capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE, str(dag_file_folder)], env=env, capture_output=True, text=True, check=True
+        )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {**runs[0], "seconds": statistics.median(r["seconds"] for r in runs)}
 
 
 def base_env(definitions: Path, home: Path) -> dict[str, str]:
-    return {**os.environ, "AUTOMATIONS_DIR": str(definitions), "AUTOMATIONS_BACKEND": "local",
-            "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AUTOMATIONS_STATE_DIR": str(home / "state"), "PYTHONPATH": str(ROOT / "plugins")}
+    return {
+        **os.environ,
+        "AUTOMATIONS_DIR": str(definitions),
+        "AUTOMATIONS_BACKEND": "local",
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AUTOMATIONS_STATE_DIR": str(home / "state"),
+        "PYTHONPATH": str(ROOT / "plugins"),
+    }
 
 
 def task_start_env(env: dict[str, str], dag_id: str) -> dict[str, str]:
@@ -103,8 +110,14 @@ def measure(n: int) -> dict:
         mine, theirs = timed(ours, env), timed(hand, env)
         start = timed(ours, task_start_env(env, f"bench_{n - 1:04d}"))
     assert mine["errors"] == 0 and mine["dags"] == n == theirs["dags"], (mine, theirs)
-    return {"n": n, "ours_s": mine["seconds"], "hand_s": theirs["seconds"], "ratio": mine["seconds"] / theirs["seconds"],
-            "task_start_s": start["seconds"], "task_start_dags": start["dags"]}
+    return {
+        "n": n,
+        "ours_s": mine["seconds"],
+        "hand_s": theirs["seconds"],
+        "ratio": mine["seconds"] / theirs["seconds"],
+        "task_start_s": start["seconds"],
+        "task_start_dags": start["dags"],
+    }
 
 
 def main() -> int:

@@ -13,21 +13,31 @@ import sys
 import urllib.request
 from pathlib import Path
 
-SAMPLE = ("from sklearn.datasets import load_breast_cancer; import json; "
-          "d = load_breast_cancer(as_frame=True); print(d.data.iloc[[0, 19, 20]].to_json(orient='records'))")
+SAMPLE = (
+    "from sklearn.datasets import load_breast_cancer; import json; "
+    "d = load_breast_cancer(as_frame=True); print(d.data.iloc[[0, 19, 20]].to_json(orient='records'))"
+)
 
 
 def last_run(db: Path, dag_id: str) -> tuple[str, str, dict[str, str], dict[str, object]]:
     con = sqlite3.connect(db)
-    run_id, state = con.execute("SELECT run_id, state FROM dag_run WHERE dag_id=? ORDER BY id DESC LIMIT 1", (dag_id,)).fetchone()
+    run_id, state = con.execute(
+        "SELECT run_id, state FROM dag_run WHERE dag_id=? ORDER BY id DESC LIMIT 1", (dag_id,)
+    ).fetchone()
     tasks = dict(con.execute("SELECT task_id, state FROM task_instance WHERE dag_id=? AND run_id=?", (dag_id, run_id)))
-    xcoms = {task: json.loads(value) for task, value in con.execute(
-        "SELECT task_id, value FROM xcom WHERE dag_id=? AND run_id=? AND key='return_value'", (dag_id, run_id))}
+    xcoms = {
+        task: json.loads(value)
+        for task, value in con.execute(
+            "SELECT task_id, value FROM xcom WHERE dag_id=? AND run_id=? AND key='return_value'", (dag_id, run_id)
+        )
+    }
     return run_id, state, tasks, xcoms
 
 
 def post(url: str, records: list) -> object:
-    request = urllib.request.Request(url, data=json.dumps(records).encode(), headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(records).encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -43,7 +53,9 @@ def main(dag_id: str) -> int:
         print("the model was not deployed; see the log above", file=sys.stderr)
         return 1
     endpoint = xcoms["deploy"]["endpoint"]
-    records = json.loads(subprocess.run([build["python"], "-c", SAMPLE], capture_output=True, text=True, check=True).stdout)
+    records = json.loads(
+        subprocess.run([build["python"], "-c", SAMPLE], capture_output=True, text=True, check=True).stdout
+    )
     print(f"\nPOST {endpoint}/predict with 3 records from the breast-cancer data set:")
     print(json.dumps(post(f"{endpoint}/predict", records)))
     print(f"\nThe model keeps serving at {endpoint}.")

@@ -4,7 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-.venv/bin/ruff check plugins dags tests bench || exit 1
+.venv/bin/ruff check plugins dags tests bench scripts || exit 1
+.venv/bin/mypy || exit 1
 
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -10,7 +10,7 @@ from typing import Any, Optional
 import pendulum
 
 from . import tasks
-from .backends import backend_module
+from .backends import backend_module, optional_backend_module
 from .docs import doc_md
 from .loader import LoadedAutomation
 from .schedule import timetable
@@ -74,10 +74,20 @@ def _params(dag_plan: DagPlan) -> dict:
     from airflow.sdk import Param
 
     return {
-        "git_branch": Param(dag_plan.default_branch, type="string", minLength=1, pattern=r"^[^-\s][^\s]*$",
-                            title="Git branch", description="Build this branch instead of the definition's."),
-        "force_deploy": Param(False, type="boolean", title="Force deploy",
-                              description="Deploy even if the metric gate fails (recorded as an override)."),
+        "git_branch": Param(
+            dag_plan.default_branch,
+            type="string",
+            minLength=1,
+            pattern=r"^[^-\s][^\s]*$",
+            title="Git branch",
+            description="Build this branch instead of the definition's.",
+        ),
+        "force_deploy": Param(
+            False,
+            type="boolean",
+            title="Force deploy",
+            description="Deploy even if the metric gate fails (recorded as an override).",
+        ),
     }
 
 
@@ -87,8 +97,12 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
 
     from .steps.record import build_callbacks
 
-    clone = PythonOperator(task_id="clone", python_callable=partial(tasks.clone_task, automation),
-                           retries=2, retry_delay=timedelta(seconds=30))
+    clone = PythonOperator(
+        task_id="clone",
+        python_callable=partial(tasks.clone_task, automation),
+        retries=2,
+        retry_delay=timedelta(seconds=30),
+    )
     build = backend_module(settings.backend, "build").build_operator(automation, settings)
     on_success, on_failure = build_callbacks(automation, get_settings)
     # Set after construction, so give the list form the operator would have normalised a constructor argument to.
@@ -101,5 +115,5 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
 
 
 def _image_operator(automation: LoadedAutomation, settings: Settings):
-    module = backend_module(settings.backend, "image")
+    module = optional_backend_module(settings.backend, "image")
     return module.image_operator(automation, settings) if module else None

@@ -43,7 +43,9 @@ def check_environments(result: LoadResult, settings: Settings) -> LoadResult:
     try:
         known = sorted(load_environments(settings))
     except EnvironmentsFileError as exc:
-        return LoadResult(result.automations, [*result.errors, DefinitionError(str(settings.environments_file), "", str(exc))])
+        return LoadResult(
+            result.automations, [*result.errors, DefinitionError(str(settings.environments_file), "", str(exc))]
+        )
     kept, errors = [], list(result.errors)
     for automation in result.automations:
         problems = _environment_problems(automation, known, settings)
@@ -59,9 +61,14 @@ def _environment_problems(automation, known: list[str], settings: Settings) -> l
 
     spec = automation.spec
     path = "action.deployment_spec.environments" if spec.action.deployment_spec.environments else "environment"
-    return [DefinitionError(display(automation.source), path,
-                            f"unknown environment {name!r} (known: {known}, from {settings.environments_file})")
-            for name in unknown_environments(spec, settings)]
+    return [
+        DefinitionError(
+            display(automation.source),
+            path,
+            f"unknown environment {name!r} (known: {known}, from {settings.environments_file})",
+        )
+        for name in unknown_environments(spec, settings)
+    ]
 
 
 def build_dags() -> dict[str, Any]:

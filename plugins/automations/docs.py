@@ -19,7 +19,8 @@ def doc_md(automation: LoadedAutomation, settings: Settings) -> str:
         spec.description,
         "",
         f"- **Definition:** `{display(automation.source)}`",
-        f"- **Source:** `{redact_url(repo)}`, directory `{subdir or '.'}`, branch `{build.git_branch}`, main dir `{build.main_dir}`",
+        f"- **Source:** `{redact_url(repo)}`, directory `{subdir or '.'}`, branch `{build.git_branch}`, "
+        f"main dir `{build.main_dir}`",
         f"- **Runs:** {describe(spec.trigger)}",
         f"- **Build:** on `{settings.backend.value}`",
         f"- **Gate:** {gate_summary(spec.action.conditions)}",
@@ -38,4 +39,5 @@ def gate_summary(conditions: list) -> str:
 def condition_text(condition: BuildMetric | DeployedBuildMetric) -> str:
     if isinstance(condition, BuildMetric):
         return f"`{condition.metric_name}` {condition.direction.symbol} `{condition.threshold}`"
-    return f"`{condition.metric_name}` {condition.direction.symbol} the deployed build's on variation `{condition.variation}`"
+    deployed = f"the deployed build's on variation `{condition.variation}`"
+    return f"`{condition.metric_name}` {condition.direction.symbol} {deployed}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,14 +26,18 @@ class DefinitionError:
 
 def _clean_loc(loc: Iterable[Any]) -> str:
     # Discriminated unions put the chosen class (or "tagged-union[...]") into the path; users never wrote those.
-    parts = [str(p) for p in loc if not (isinstance(p, str) and (p in _CLASS_NAMES or p.startswith(("tagged-union[", "list["))))]
+    parts = [
+        str(p)
+        for p in loc
+        if not (isinstance(p, str) and (p in _CLASS_NAMES or p.startswith(("tagged-union[", "list["))))
+    ]
     return ".".join(parts)
 
 
 def _clean_msg(msg: str) -> str:
     for prefix in _NOISE_PREFIXES:
         if msg.startswith(prefix):
-            return msg[len(prefix):]
+            return msg[len(prefix) :]
     return msg
 
 

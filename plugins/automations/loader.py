@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -73,7 +74,13 @@ def load(paths: Iterable[Path], root: Path | None = None) -> LoadResult:
         result.errors.extend(errors)
         for automation in automations:
             if automation.name in seen:
-                result.errors.append(DefinitionError(display(file), "name", f"duplicate name {automation.name!r}: already defined in {display(seen[automation.name])}"))
+                result.errors.append(
+                    DefinitionError(
+                        display(file),
+                        "name",
+                        f"duplicate name {automation.name!r}: already defined in {display(seen[automation.name])}",
+                    )
+                )
                 continue
             seen[automation.name] = file
             result.automations.append(automation)
@@ -100,11 +107,17 @@ def load_file(file: Path, root: Path) -> tuple[list[LoadedAutomation], list[Defi
     return _validate_all(file, raw_items, defaults)
 
 
-def _validate_all(file: Path, raw_items: list[tuple[str, Any]], defaults: dict) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
+def _validate_all(
+    file: Path, raw_items: list[tuple[str, Any]], defaults: dict
+) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
     loaded, errors = [], []
     for prefix, raw in raw_items:
         if not isinstance(raw, (dict, Automation)):
-            errors.append(DefinitionError(display(file), prefix, f"expected a mapping of automation fields, got {type(raw).__name__}"))
+            errors.append(
+                DefinitionError(
+                    display(file), prefix, f"expected a mapping of automation fields, got {type(raw).__name__}"
+                )
+            )
             continue
         try:
             loaded.append(LoadedAutomation(_apply_defaults(raw, defaults), file))

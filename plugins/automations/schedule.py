@@ -17,7 +17,7 @@ def timetable(trigger: Trigger, execute_immediately: bool = False) -> Optional[A
     if isinstance(trigger, ScheduledTrigger) and trigger.cron:
         return CronTriggerTimetable(trigger.cron, timezone=UTC, run_immediately=execute_immediately)
     if isinstance(trigger, ScheduledTrigger):
-        return DeltaTriggerTimetable(parse_interval(trigger.interval))
+        return DeltaTriggerTimetable(parse_interval(trigger.interval or ""))
     if isinstance(trigger, (NoneTrigger, MetricBasedTrigger)):
         # Metric-based triggers are validated but not evaluated yet: until then they run on demand only.
         return None
@@ -31,6 +31,8 @@ def describe(trigger: Trigger) -> str:
     if isinstance(trigger, ScheduledTrigger):
         return f"every `{trigger.interval}`"
     if isinstance(trigger, MetricBasedTrigger):
-        return (f"when `{trigger.metric.sql_query}` is {trigger.direction.value} {trigger.threshold} "
-                "(metric-based triggers are not evaluated yet: run it manually)")
+        return (
+            f"when `{trigger.metric.sql_query}` is {trigger.direction.value} {trigger.threshold} "
+            "(metric-based triggers are not evaluated yet: run it manually)"
+        )
     return "manually only"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PLUGINS_DIR = PROJECT_ROOT / "plugins"
+CONFIG_DIR = PROJECT_ROOT / "include" / "config"
 
 
-class Backend(str, Enum):
+class Backend(StrEnum):
     kubernetes = "kubernetes"
     docker = "docker"
     local = "local"
@@ -47,6 +48,8 @@ class Settings:
     docker_image: str = "automations-base:bookworm"
     docker_network: str = "none"
     docker_build_timeout_s: int = 3600
+    # Statement timeout of a gate's SQL threshold query, seconds.
+    gate_query_timeout_s: int = 30
     # Kubernetes deploy (brief E): environment map, KEDA on/off (HPA fallback), Prometheus for KEDA triggers.
     environments_file: Path = PROJECT_ROOT / "include" / "config" / "environments.yaml"
     keda_enabled: bool = True
@@ -61,8 +64,6 @@ class Settings:
     k8s_service_account: str = ""
     kaniko_image: str = "gcr.io/kaniko-project/executor:v1.23.2"
     registry_secret: str = "registry-credentials"
-    # Statement timeout of a gate's SQL threshold query, seconds.
-    gate_query_timeout_s: int = 30
 
     @property
     def workspaces_dir(self) -> Path:
@@ -103,7 +104,8 @@ def get_settings() -> Settings:
         docker_image=_env("AUTOMATIONS_DOCKER_IMAGE", "automations-base:bookworm"),
         docker_network=_env("AUTOMATIONS_DOCKER_NETWORK", "none"),
         docker_build_timeout_s=int(_env("AUTOMATIONS_DOCKER_BUILD_TIMEOUT", "3600")),
-        environments_file=_path("AUTOMATIONS_ENVIRONMENTS_FILE", PROJECT_ROOT / "include" / "config" / "environments.yaml"),
+        gate_query_timeout_s=int(_env("AUTOMATIONS_GATE_QUERY_TIMEOUT", "30")),
+        environments_file=_path("AUTOMATIONS_ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml"),
         keda_enabled=_env("AUTOMATIONS_KEDA_ENABLED", "true").lower() in ("1", "true", "yes"),
         prometheus_url=_env("AUTOMATIONS_PROMETHEUS_URL", "http://prometheus-server.monitoring.svc.cluster.local:80"),
         k8s_placement_file=_env("AUTOMATIONS_K8S_PLACEMENT_FILE", ""),
@@ -115,5 +117,4 @@ def get_settings() -> Settings:
         k8s_service_account=_env("AUTOMATIONS_K8S_SERVICE_ACCOUNT", ""),
         kaniko_image=_env("AUTOMATIONS_KANIKO_IMAGE", "gcr.io/kaniko-project/executor:v1.23.2"),
         registry_secret=_env("AUTOMATIONS_REGISTRY_SECRET", "registry-credentials"),
-        gate_query_timeout_s=int(_env("AUTOMATIONS_GATE_QUERY_TIMEOUT", "30")),
     )

@@ -103,11 +103,13 @@ def test_invalid_definitions_show_as_one_import_error_and_valid_ones_still_load(
 
 
 def test_parsing_context_builds_only_the_requested_dag():
-    code = (
-        "from automations.dagfile import build_dags\n"
-        "print(sorted(build_dags()))\n"
-    )
-    env = {**os.environ, "AUTOMATIONS_DIR": str(FIXTURES / "valid"), "_AIRFLOW_PARSING_CONTEXT_DAG_ID": "python_listed",
-           "_AIRFLOW_PARSING_CONTEXT_TASK_ID": "clone", "PYTHONPATH": str(ROOT / "plugins")}
+    code = "from automations.dagfile import build_dags\nprint(sorted(build_dags()))\n"
+    env = {
+        **os.environ,
+        "AUTOMATIONS_DIR": str(FIXTURES / "valid"),
+        "_AIRFLOW_PARSING_CONTEXT_DAG_ID": "python_listed",
+        "_AIRFLOW_PARSING_CONTEXT_TASK_ID": "clone",
+        "PYTHONPATH": str(ROOT / "plugins"),
+    }
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "['python_listed']"

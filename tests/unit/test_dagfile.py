@@ -11,14 +11,19 @@ from automations.settings import get_settings
 
 pytestmark = pytest.mark.unit
 
-DEF = "name: {name}\nmodel_id: m\naction:\n  build_spec: {{git_uri: 'https://x/y.git'}}\n  deployment_spec: {{environments: [{envs}]}}\n"
+DEF = (
+    "name: {name}\nmodel_id: m\naction:\n  build_spec: {{git_uri: 'https://x/y.git'}}\n"
+    "  deployment_spec: {{environments: [{envs}]}}\n"
+)
 
 
 @pytest.fixture
 def settings(tmp_path):
     (tmp_path / "defs").mkdir()
     (tmp_path / "envs.yaml").write_text("environments:\n  production: {conn_id: k8s_prod, namespace: models}\n")
-    return dataclasses.replace(get_settings(), automations_dir=tmp_path / "defs", environments_file=tmp_path / "envs.yaml")
+    return dataclasses.replace(
+        get_settings(), automations_dir=tmp_path / "defs", environments_file=tmp_path / "envs.yaml"
+    )
 
 
 def test_unknown_environment_is_a_validation_error_and_drops_only_that_automation(settings):
@@ -48,5 +53,7 @@ def test_fast_path_loads_only_the_file_named_after_the_dag(settings):
 
 
 def test_fast_path_falls_back_to_a_full_load_when_no_file_is_named_after_the_dag(settings):
-    (settings.automations_dir / "several.yaml").write_text(DEF.format(name="a", envs="") + "---\n" + DEF.format(name="b", envs=""))
+    (settings.automations_dir / "several.yaml").write_text(
+        DEF.format(name="a", envs="") + "---\n" + DEF.format(name="b", envs="")
+    )
     assert list(load_definitions(settings, only="b").by_name()) == ["a", "b"]

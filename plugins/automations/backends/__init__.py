@@ -27,17 +27,30 @@ from types import ModuleType
 
 from ..settings import Backend
 
-ROLES = ("build", "deploy", "image")
+REQUIRED_ROLES = ("build", "deploy")
+OPTIONAL_ROLES = ("image",)
+ROLES = REQUIRED_ROLES + OPTIONAL_ROLES
 
 
-def backend_module(backend: Backend | str, role: str) -> ModuleType | None:
-    """Import ``automations.backends.<backend>.<role>``; None when the backend has no such optional role."""
-    if role not in ROLES:
-        raise ValueError(f"unknown backend role {role!r}")
-    name = f"{__name__}.{Backend(backend).value}.{role}"
+def backend_module(backend: Backend | str, role: str) -> ModuleType:
+    """Import ``automations.backends.<backend>.<role>`` for a role every backend has."""
+    if role not in REQUIRED_ROLES:
+        raise ValueError(f"{role!r} is not a required backend role {REQUIRED_ROLES}; use optional_backend_module")
+    return importlib.import_module(_module_name(backend, role))
+
+
+def optional_backend_module(backend: Backend | str, role: str) -> ModuleType | None:
+    """Import ``automations.backends.<backend>.<role>``, or None when the backend has no such optional role."""
+    if role not in OPTIONAL_ROLES:
+        raise ValueError(f"{role!r} is not an optional backend role {OPTIONAL_ROLES}")
+    name = _module_name(backend, role)
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name != name or role != "image":
+        if exc.name != name:
             raise
         return None
+
+
+def _module_name(backend: Backend | str, role: str) -> str:
+    return f"{__name__}.{Backend(backend).value}.{role}"

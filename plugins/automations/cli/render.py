@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from types import ModuleType
 from typing import Any
 
 import yaml
 
-from ..backends import ROLES, backend_module
+from ..backends import REQUIRED_ROLES, backend_module, optional_backend_module
 from ..dagfile import load_definitions
 from ..settings import Backend, get_settings
 
@@ -60,8 +61,9 @@ def _schedule_text(dag) -> str:
 
 def backend_documents(automation, settings) -> list[dict]:
     docs: list[dict] = []
-    for role in ROLES:
-        module = backend_module(settings.backend, role)
+    modules: list[ModuleType | None] = [backend_module(settings.backend, role) for role in REQUIRED_ROLES]
+    modules.append(optional_backend_module(settings.backend, "image"))
+    for module in modules:
         renderer = getattr(module, "render", None) or getattr(module, "render_image", None)
         if renderer is not None:
             docs.extend(renderer(automation, settings))

@@ -39,5 +39,3 @@ class BuildSpecifications(SpecModel):
     @property
     def env(self) -> dict[str, str]:
         return dict(item.split("=", 1) for item in self.env_vars)
-
-

@@ -36,5 +36,7 @@ _CONDITIONS = {cls.__name__: cls for cls in (BuildMetric, DeployedBuildMetric)}
 
 AnyCondition = Annotated[
     Union[Annotated[BuildMetric, Tag("BuildMetric")], Annotated[DeployedBuildMetric, Tag("DeployedBuildMetric")]],
-    discriminator("deployment_condition", [(("threshold",), "BuildMetric"), (("variation",), "DeployedBuildMetric")], _CONDITIONS),
+    discriminator(
+        "deployment_condition", [(("threshold",), "BuildMetric"), (("variation",), "DeployedBuildMetric")], _CONDITIONS
+    ),
 ]

@@ -44,10 +44,11 @@ class AutoScalingConfig(SpecModel):
     triggers: list[AutoScalingPrometheusTrigger] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _min_not_above_max(self) -> "AutoScalingConfig":
+    def _min_not_above_max(self) -> AutoScalingConfig:
         if self.min_replica_count > self.max_replica_count:
             raise ValueError(
-                f"min_replica_count ({self.min_replica_count}) is greater than max_replica_count ({self.max_replica_count})"
+                f"min_replica_count ({self.min_replica_count}) is greater than "
+                f"max_replica_count ({self.max_replica_count})"
             )
         return self
 

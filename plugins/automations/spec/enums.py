@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class _CaseInsensitiveEnum(str, Enum):
+class _CaseInsensitiveEnum(StrEnum):
     @classmethod
     def _missing_(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -36,7 +36,9 @@ class ThresholdDirection(_CaseInsensitiveEnum):
 
     @property
     def symbol(self) -> str:
-        return {"ABOVE": ">", "BELOW": "<", "EQUALS": "==", "ABOVE_OR_EQUALS": ">=", "BELOW_OR_EQUALS": "<="}[self.value]
+        return {"ABOVE": ">", "BELOW": "<", "EQUALS": "==", "ABOVE_OR_EQUALS": ">=", "BELOW_OR_EQUALS": "<="}[
+            self.value
+        ]
 
 
 class GpuType(_CaseInsensitiveEnum):

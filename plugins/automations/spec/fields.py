@@ -45,7 +45,8 @@ def _check_env_vars(values: list[str]) -> list[str]:
 def _check_dag_id(value: str) -> str:
     if not _DAG_ID.match(value):
         raise ValueError(
-            f"name {value!r} is not a valid Airflow dag_id: use letters, digits, '_', '-' and '.', at most 250 characters"
+            f"name {value!r} is not a valid Airflow dag_id: "
+            "use letters, digits, '_', '-' and '.', at most 250 characters"
         )
     return value
 
@@ -72,7 +73,9 @@ def _check_threshold(value: str) -> str:
     if not value.strip():
         raise ValueError("threshold is empty; give a number as a string (e.g. '0.65') or a SQL query")
     if not is_number(value) and not _SQL_START.match(value):
-        raise ValueError(f"threshold {value!r} is neither a number (as a string, e.g. '0.65') nor a SQL query (SELECT/WITH)")
+        raise ValueError(
+            f"threshold {value!r} is neither a number (as a string, e.g. '0.65') nor a SQL query (SELECT/WITH)"
+        )
     return value
 
 
@@ -107,7 +110,12 @@ def _parse_iso_duration(text: str) -> Union[timedelta, relativedelta]:
     if not isinstance(duration, pendulum.Duration):
         raise ValueError(f"interval {text!r} is not an ISO-8601 duration")
     if duration.years or duration.months:
-        return relativedelta(years=duration.years, months=duration.months, seconds=int(duration.remaining_seconds), days=duration.remaining_days)
+        return relativedelta(
+            years=duration.years,
+            months=duration.months,
+            seconds=int(duration.remaining_seconds),
+            days=duration.remaining_days,
+        )
     if duration.total_seconds() <= 0:
         raise ValueError(f"interval {text!r} must be positive")
     return timedelta(seconds=duration.total_seconds())

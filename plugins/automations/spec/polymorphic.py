@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from pydantic import BaseModel, Discriminator
+
+from .base import SpecModel
 
 Rule = tuple[Iterable[str], str]
 
 
-def discriminator(owner: str, rules: list[Rule], classes: dict[str, type[BaseModel]], fallback: str | None = None) -> Discriminator:
-    """Build a pydantic Discriminator: instances by class, mappings by ``type`` or by the first rule whose keys appear."""
+def discriminator(
+    owner: str, rules: list[Rule], classes: dict[str, type[SpecModel]], fallback: str | None = None
+) -> Discriminator:
+    """A pydantic Discriminator: instances by class; mappings by ``type``, else by the first rule whose keys appear."""
 
-    aliases = {alias: name for name, cls in classes.items() for alias in getattr(cls, "type_names")()}
+    aliases = {alias: name for name, cls in classes.items() for alias in cls.type_names()}
 
     def pick(value: Any) -> str | None:
         if isinstance(value, BaseModel):
@@ -30,11 +35,10 @@ def discriminator(owner: str, rules: list[Rule], classes: dict[str, type[BaseMod
     return Discriminator(
         pick,
         custom_error_type="unknown_kind",
-        custom_error_message=f"cannot tell which kind of {owner} this is; give its fields or 'type:' (one of {expected})",
+        custom_error_message=f"cannot tell which kind of {owner} this is; "
+        f"give its fields or 'type:' (one of {expected})",
     )
 
 
-def tag_names(classes: dict[str, type[BaseModel]]) -> set[str]:
+def tag_names(classes: dict[str, type[SpecModel]]) -> set[str]:
     return set(classes)
-
-

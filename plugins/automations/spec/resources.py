@@ -40,5 +40,10 @@ AnyResources = Annotated[
         Annotated[GpuResources, Tag("GpuResources")],
         Annotated[ClientResources, Tag("ClientResources")],
     ],
-    discriminator("resources", [(("instance",), "ClientResources"), (("gpu_type", "gpu_amount"), "GpuResources")], _RESOURCES, fallback="CpuResources"),
+    discriminator(
+        "resources",
+        [(("instance",), "ClientResources"), (("gpu_type", "gpu_amount"), "GpuResources")],
+        _RESOURCES,
+        fallback="CpuResources",
+    ),
 ]

@@ -29,7 +29,7 @@ class ScheduledTrigger(Trigger):
     interval: Optional[Interval] = ""
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "ScheduledTrigger":
+    def _exactly_one(self) -> ScheduledTrigger:
         if bool(self.cron) == bool(self.interval):
             raise ValueError("ScheduledTrigger needs exactly one of cron or interval")
         return self
@@ -61,6 +61,11 @@ AnyTrigger = Annotated[
         Annotated[NoneTrigger, Tag("NoneTrigger")],
         Annotated[MetricBasedTrigger, Tag("MetricBasedTrigger")],
     ],
-    discriminator("trigger", [(("metric",), "MetricBasedTrigger"), (("cron", "interval"), "ScheduledTrigger")], _TRIGGERS, fallback="NoneTrigger"),
+    discriminator(
+        "trigger",
+        [(("metric",), "MetricBasedTrigger"), (("cron", "interval"), "ScheduledTrigger")],
+        _TRIGGERS,
+        fallback="NoneTrigger",
+    ),
     BeforeValidator(_none_word),
 ]

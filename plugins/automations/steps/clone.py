@@ -36,8 +36,9 @@ class Checkout:
     model_dir: Path
 
 
-def run_clone(automation: LoadedAutomation, branch: Optional[str], settings: Settings,
-              lookup: SecretLookup = airflow_secret) -> dict:
+def run_clone(
+    automation: LoadedAutomation, branch: Optional[str], settings: Settings, lookup: SecretLookup = airflow_secret
+) -> dict:
     """Clone, check the model layout, upload the model directory, and return the clone XCom."""
     build = automation.spec.action.build_spec
     branch = check_branch(branch or build.git_branch)
@@ -48,8 +49,14 @@ def run_clone(automation: LoadedAutomation, branch: Optional[str], settings: Set
         target = store_path(settings, automation.name, "sources", f"{checkout.commit}.tar.gz")
         source_uri = upload_dir_as_tar(checkout.model_dir, target)
     log.info("cloned %s@%s (%s) into %s", redact_url(repo), branch, checkout.commit, source_uri)
-    return {"commit": checkout.commit, "branch": branch, "source_uri": source_uri, "repo": redact_url(repo),
-            "subdir": subdir, "main_dir": build.main_dir}
+    return {
+        "commit": checkout.commit,
+        "branch": branch,
+        "source_uri": source_uri,
+        "repo": redact_url(repo),
+        "subdir": subdir,
+        "main_dir": build.main_dir,
+    }
 
 
 def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) -> Checkout:
@@ -57,9 +64,16 @@ def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) 
     from git import GitCommandError, Repo
 
     try:
-        cloned = Repo.clone_from(repo, dest, branch=branch, depth=1, no_checkout=bool(subdir),
-                                 multi_options=["--filter=blob:none", "--single-branch"] + (["--sparse"] if subdir else []),
-                                 env=env, allow_unsafe_options=False)
+        cloned = Repo.clone_from(
+            repo,
+            dest,
+            branch=branch,
+            depth=1,
+            no_checkout=bool(subdir),
+            multi_options=["--filter=blob:none", "--single-branch"] + (["--sparse"] if subdir else []),
+            env=env,
+            allow_unsafe_options=False,
+        )
         if subdir:
             cloned.git.sparse_checkout("set", "--cone", "--", subdir, env=env)
             cloned.git.checkout(branch, env=env)
@@ -88,8 +102,13 @@ def git_env(build, lookup: SecretLookup, scratch: Path) -> dict[str, str]:
     if build.git_access_token_secret:
         token = lookup(build.git_access_token_secret)
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        env.update({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
-                    "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"})
+        env.update(
+            {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+            }
+        )
     if build.git_ssh_token_secret:
         key_file = _write_private(scratch / "ssh_key", lookup(build.git_ssh_token_secret))
         env["GIT_SSH_COMMAND"] = f"ssh -i {key_file} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new"
@@ -106,7 +125,7 @@ def redact_url(url: str) -> str:
     """Drop any user:password@ a user put into the URI itself."""
     parts = urlsplit(url)
     if parts.scheme and parts.password:
-        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 log = logging.getLogger(__name__)
 
-SecretLookup = Callable[[str], Optional[str]]
+SecretLookup = Callable[[str], str]  # raises SecretNotFound when the name holds nothing
 
 
 class SecretNotFound(LookupError):

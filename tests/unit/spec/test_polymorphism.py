@@ -31,34 +31,43 @@ def automation(**overrides) -> Automation:
     return Automation.model_validate(data)
 
 
-@pytest.mark.parametrize("trigger,cls", [
-    ({"cron": "0 * * * *"}, ScheduledTrigger),
-    ({"interval": "30m"}, ScheduledTrigger),
-    ({"metric": {"sql_query": "select 1"}, "threshold": "0.5"}, MetricBasedTrigger),
-    ("none", NoneTrigger),
-    ({"type": "NoneTrigger"}, NoneTrigger),
-    ({"type": "ScheduledTrigger", "cron": "@daily"}, ScheduledTrigger),
-])
+@pytest.mark.parametrize(
+    "trigger,cls",
+    [
+        ({"cron": "0 * * * *"}, ScheduledTrigger),
+        ({"interval": "30m"}, ScheduledTrigger),
+        ({"metric": {"sql_query": "select 1"}, "threshold": "0.5"}, MetricBasedTrigger),
+        ("none", NoneTrigger),
+        ({"type": "NoneTrigger"}, NoneTrigger),
+        ({"type": "ScheduledTrigger", "cron": "@daily"}, ScheduledTrigger),
+    ],
+)
 def test_trigger_kinds(trigger, cls):
     assert type(automation(trigger=trigger).trigger) is cls
 
 
-@pytest.mark.parametrize("resources,cls", [
-    ({"cpu_fraction": 1, "memory": "1Gi"}, CpuResources),
-    ({"gpu_type": "NVIDIA_A100", "gpu_amount": 2}, GpuResources),
-    ({"instance": "g5_xlarge"}, ClientResources),
-    ({"type": "GpuResources", "gpu_type": "nvidia_l4"}, GpuResources),
-])
+@pytest.mark.parametrize(
+    "resources,cls",
+    [
+        ({"cpu_fraction": 1, "memory": "1Gi"}, CpuResources),
+        ({"gpu_type": "NVIDIA_A100", "gpu_amount": 2}, GpuResources),
+        ({"instance": "g5_xlarge"}, ClientResources),
+        ({"type": "GpuResources", "gpu_type": "nvidia_l4"}, GpuResources),
+    ],
+)
 def test_resources_kinds(resources, cls):
     spec = automation(action={"build_spec": {"git_uri": "https://x/y.git", "resources": resources}})
     assert type(spec.action.build_spec.resources) is cls
 
 
-@pytest.mark.parametrize("condition,cls", [
-    ({"metric_name": "f1", "threshold": "0.5"}, BuildMetric),
-    ({"metric_name": "f1", "variation": "default"}, DeployedBuildMetric),
-    ({"type": "DeployedBuildMetric", "metric_name": "f1"}, DeployedBuildMetric),
-])
+@pytest.mark.parametrize(
+    "condition,cls",
+    [
+        ({"metric_name": "f1", "threshold": "0.5"}, BuildMetric),
+        ({"metric_name": "f1", "variation": "default"}, DeployedBuildMetric),
+        ({"type": "DeployedBuildMetric", "metric_name": "f1"}, DeployedBuildMetric),
+    ],
+)
 def test_condition_kinds(condition, cls):
     spec = automation(action={"build_spec": {"git_uri": "https://x/y.git"}, "deployment_condition": condition})
     assert type(spec.action.conditions[0]) is cls
@@ -76,14 +85,25 @@ def test_wrong_type_for_the_fields_is_an_error():
 
 
 def test_notifications():
-    spec = automation(on_error={"webhook": "https://hooks.slack.com/x"}, on_success={"url": "https://x", "http_method": "POST"})
+    spec = automation(
+        on_error={"webhook": "https://hooks.slack.com/x"}, on_success={"url": "https://x", "http_method": "POST"}
+    )
     assert isinstance(spec.on_error, SlackNotification) and isinstance(spec.on_success, CustomWebhook)
 
 
-@pytest.mark.parametrize("text,delta", [
-    ("30m", timedelta(minutes=30)), ("1h", timedelta(hours=1)), ("1d", timedelta(days=1)),
-    ("PT6H", timedelta(hours=6)), ("P1D", timedelta(days=1)), ("hourly", timedelta(hours=1)),
-    ("daily", timedelta(days=1)), ("weekly", timedelta(weeks=1)), ("monthly", relativedelta(months=1)),
-])
+@pytest.mark.parametrize(
+    "text,delta",
+    [
+        ("30m", timedelta(minutes=30)),
+        ("1h", timedelta(hours=1)),
+        ("1d", timedelta(days=1)),
+        ("PT6H", timedelta(hours=6)),
+        ("P1D", timedelta(days=1)),
+        ("hourly", timedelta(hours=1)),
+        ("daily", timedelta(days=1)),
+        ("weekly", timedelta(weeks=1)),
+        ("monthly", relativedelta(months=1)),
+    ],
+)
 def test_intervals(text, delta):
     assert parse_interval(text) == delta

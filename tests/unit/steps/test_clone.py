@@ -7,12 +7,12 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from tests.support.gitrepo import commit_files, make_repo
 
 from automations import Automation
 from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from automations.steps.clone import CloneError, git_env, redact_url, run_clone
-from tests.support.gitrepo import commit_files, make_repo
 
 pytestmark = pytest.mark.unit
 
@@ -27,11 +27,15 @@ MODEL_FILES = {
 
 @pytest.fixture
 def settings(tmp_path):
-    return dataclasses.replace(get_settings(), state_dir=tmp_path / "state", artifact_root=(tmp_path / "store").as_uri())
+    return dataclasses.replace(
+        get_settings(), state_dir=tmp_path / "state", artifact_root=(tmp_path / "store").as_uri()
+    )
 
 
 def automation(uri: str, **build) -> LoadedAutomation:
-    spec = Automation.model_validate({"name": "clone_me", "model_id": "m", "action": {"build_spec": {"git_uri": uri, **build}}})
+    spec = Automation.model_validate(
+        {"name": "clone_me", "model_id": "m", "action": {"build_spec": {"git_uri": uri, **build}}}
+    )
     return LoadedAutomation(spec, Path("defs/clone_me.yaml"))
 
 
@@ -58,7 +62,9 @@ def test_branch_param_overrides_the_definition(tmp_path, settings):
 
 def test_missing_main_dir_is_a_clear_error(tmp_path, settings):
     make_repo(tmp_path / "src", MODEL_FILES)
-    with pytest.raises(CloneError, match=r"main_dir 'src' not found in the model directory \(found: \['main', 'tests'\]\)"):
+    with pytest.raises(
+        CloneError, match=r"main_dir 'src' not found in the model directory \(found: \['main', 'tests'\]\)"
+    ):
         run_clone(automation(f"file://{tmp_path}/src#models/iris", main_dir="src"), None, settings)
 
 
@@ -78,16 +84,24 @@ def test_token_travels_only_in_the_child_environment(tmp_path):
     env = git_env(spec.action.build_spec, lambda name: "s3cr3t-token-value", tmp_path)
     assert env["GIT_CONFIG_KEY_0"] == "http.extraHeader"
     assert env["GIT_CONFIG_VALUE_0"].startswith("Authorization: Basic ")
-    assert "s3cr3t-token-value" not in repr({k: v for k, v in env.items() if k.startswith("GIT_") and k != "GIT_CONFIG_VALUE_0"})
+    assert "s3cr3t-token-value" not in repr(
+        {k: v for k, v in env.items() if k.startswith("GIT_") and k != "GIT_CONFIG_VALUE_0"}
+    )
 
 
 def test_token_is_not_written_to_git_config_or_the_result(tmp_path, settings, monkeypatch):
     make_repo(tmp_path / "src", MODEL_FILES)
     secret = "ghp_supersecretvalue123"
-    result = run_clone(automation(f"file://{tmp_path}/src#models/iris", git_access_token_secret="tok"), None,
-                       settings, lookup=lambda name: secret)
+    result = run_clone(
+        automation(f"file://{tmp_path}/src#models/iris", git_access_token_secret="tok"),
+        None,
+        settings,
+        lookup=lambda name: secret,
+    )
     assert secret not in repr(result)
-    leftovers = [p for p in settings.workspaces_dir.rglob("*") if p.is_file() and secret in p.read_text(errors="ignore")]
+    leftovers = [
+        p for p in settings.workspaces_dir.rglob("*") if p.is_file() and secret in p.read_text(errors="ignore")
+    ]
     assert leftovers == []
 
 

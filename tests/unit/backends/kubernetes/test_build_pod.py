@@ -351,10 +351,10 @@ def test_fake_execute_returns_the_build_xcom(monkeypatch, tmp_path):
 
 
 def test_kubernetes_is_the_default_backend_and_provides_build_and_image(monkeypatch):
-    from automations.backends import backend_module
+    from automations.backends import backend_module, optional_backend_module
     from automations.settings import Backend
 
     monkeypatch.delenv("AUTOMATIONS_BACKEND", raising=False)
     assert get_settings().backend is Backend.kubernetes
     assert backend_module("kubernetes", "build") is build
-    assert backend_module("kubernetes", "image").image_operator is not None
+    assert optional_backend_module("kubernetes", "image").image_operator is not None
