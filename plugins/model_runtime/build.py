@@ -16,6 +16,7 @@ import sys
 import tempfile
 import traceback
 import xml.etree.ElementTree as ET
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any, Optional
 
@@ -27,20 +28,20 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _COPY_IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".git", "*.pyc")
 
 
-def apply_parameters(environ: Optional[dict] = None) -> dict[str, Any]:
+def apply_parameters(environ: Optional[MutableMapping[str, str]] = None) -> dict[str, Any]:
     """Expose BuildSpecifications.parameters (JSON in ENV_PARAMETERS) as environment variables, as Qwak does.
 
     Each parameter whose name is a valid env name becomes one (strings as is, other values as JSON), unless the
     environment already sets it: an explicit env_var wins. Returns the parsed parameters.
     """
-    environ = os.environ if environ is None else environ
-    raw = environ.get(contract.ENV_PARAMETERS, "").strip()
+    env: MutableMapping[str, str] = os.environ if environ is None else environ
+    raw = env.get(contract.ENV_PARAMETERS, "").strip()
     params = json.loads(raw) if raw else {}
     if not isinstance(params, dict):
         raise ValueError(f"{contract.ENV_PARAMETERS} must hold a JSON object, got {type(params).__name__}")
     for name, value in params.items():
-        if _ENV_NAME.match(name) and name not in environ:
-            environ[name] = value if isinstance(value, str) else json.dumps(value)
+        if _ENV_NAME.match(name) and name not in env:
+            env[name] = value if isinstance(value, str) else json.dumps(value)
     return params
 
 

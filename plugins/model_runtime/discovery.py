@@ -83,7 +83,7 @@ def load_model(source: Path, main_dir: str) -> Any:
     factory = getattr(package, "load_model", None)
     if callable(factory):
         return factory()
-    candidates = []
+    candidates: list[type] = []
     for module in main_modules(main_dir):
         candidates.extend(obj for _, obj in inspect.getmembers(module) if is_model_class(obj, module.__name__))
     return pick_class(list(dict.fromkeys(candidates)))()

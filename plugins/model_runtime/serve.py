@@ -21,7 +21,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -41,11 +41,11 @@ class ServerConfig:
     max_batch: int = 1
 
 
-def config_from_env(host: str, port: int, environ: Optional[dict] = None) -> ServerConfig:
-    environ = os.environ if environ is None else environ
+def config_from_env(host: str, port: int, environ: Optional[Mapping[str, str]] = None) -> ServerConfig:
+    env: Mapping[str, str] = os.environ if environ is None else environ
 
     def number(name: str, default: int) -> int:
-        return max(1, int(environ.get(name) or default))
+        return max(1, int(env.get(name) or default))
 
     return ServerConfig(
         host=host,

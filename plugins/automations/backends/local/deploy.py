@@ -188,6 +188,12 @@ def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], set
     """Serve ``build`` for the automation's variation; the previous server is stopped only after the switch."""
     variation = automation.spec.action.deployment_spec.variation_name
     directory = settings.deployments_dir
+    if not Path(build.get("python") or "").is_file():
+        # The server runs in the build's own venv: without it the model's dependencies are not installed anywhere.
+        raise DeployFailed(
+            f"{automation.name}: the build environment {build.get('python')!r} of build "
+            f"{build.get('build_id')} no longer exists on this machine; rebuild to deploy it"
+        )
     with registry.locked(directory, automation.name, variation):
         artifact = local_artifact(build, settings)
         plan = plan_server(automation, build, artifact, free_port(settings.deploy_host), settings, dict(os.environ))

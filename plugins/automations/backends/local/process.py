@@ -70,7 +70,10 @@ def is_alive(pid: Optional[int]) -> bool:
     return state != "Z"
 
 
-def cmdline(pid: int) -> str:
+def cmdline(pid: int) -> Optional[str]:
+    """The process's command line; "" for a kernel thread or zombie; None where /proc cannot tell (not Linux)."""
+    if not Path("/proc/self").exists():
+        return None
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:

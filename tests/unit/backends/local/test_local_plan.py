@@ -112,3 +112,12 @@ def test_build_env_exposes_only_the_runtime(monkeypatch, tmp_path):
 def test_venv_command_prefers_uv(tmp_path):
     assert venv_command(tmp_path, "/bin/uv")[:2] == ["/bin/uv", "venv"]
     assert venv_command(tmp_path, None)[1:3] == ["-m", "venv"]
+
+
+def test_deploy_without_the_build_venv_fails_clearly(settings):
+    from automations.backends.errors import DeployFailed
+    from automations.backends.local.deploy import deploy
+
+    with pytest.raises(DeployFailed, match="no longer exists"):
+        deploy(automation(), {**BUILD, "python": "/nowhere/python"}, None, settings)
+    assert not settings.deployments_dir.exists() or not list(settings.deployments_dir.glob("*.json"))

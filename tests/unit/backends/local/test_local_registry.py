@@ -42,8 +42,10 @@ def test_write_read_list_remove(tmp_path):
 
 
 def test_a_recycled_pid_is_never_killed():
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    code = "import time; print('ready', flush=True); time.sleep(30)"
+    other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
+        other.stdout.readline()  # exec'd: /proc shows its own command line, not pytest's
         deployment = record(other.pid)  # its cmdline is not a model server for /art/x
         assert not deployment.alive()
         assert registry.stop(deployment) is True
@@ -51,6 +53,7 @@ def test_a_recycled_pid_is_never_killed():
     finally:
         other.kill()
         other.wait()
+        other.stdout.close()
 
 
 def test_stop_group_stops_a_session_and_reaps_it():
