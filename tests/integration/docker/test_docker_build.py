@@ -10,7 +10,7 @@ import pytest
 from dockerkit import FakeTaskInstance, clone_xcom, tiny_automation
 
 from automations.backends.docker.build import build_operator
-from automations.backends.docker.operator import DockerBuildFailed
+from automations.backends.docker.build_task import DockerBuildFailed
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 

@@ -10,7 +10,7 @@ from .plan import plan_build
 
 def build_operator(automation: Any, settings: Settings) -> Any:
     """A DockerBuildOperator (task_id="build") for a LoadedAutomation; called inside the DAG context."""
-    from .operator import DockerBuildOperator  # the docker provider is heavy: only when a DAG is built
+    from .build_task import DockerBuildOperator  # the docker provider is heavy: only when a DAG is built
 
     spec = getattr(automation, "spec", automation)
     return DockerBuildOperator(

@@ -1,6 +1,6 @@
 """The build container as a plan: image, command, env, limits, mounts' container paths. Pure, no Docker.
 
-The operator (operator.py) applies a plan; tests and ``render`` read it without an engine.
+The operator (build_task.py) applies a plan; tests and ``render`` read it without an engine.
 """
 
 from __future__ import annotations

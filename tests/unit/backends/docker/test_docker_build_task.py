@@ -3,7 +3,7 @@
 import pytest
 
 from automations.backends.docker.build import build_operator, render
-from automations.backends.docker.operator import DockerBuildOperator, _CpuLimitedClient
+from automations.backends.docker.build_task import DockerBuildOperator, _CpuLimitedClient
 
 pytestmark = pytest.mark.unit
 
