@@ -7,6 +7,7 @@ import argparse
 import json
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -183,3 +184,36 @@ def test_a_qwak_model_works_unchanged(settings, cleanup):
     assert build["metrics"] == {"f1_score": 0.91, "factor": 3.0, "accuracy": 0.93}
     served = deploy(automation(name), build, None, settings)
     assert post(served["endpoint"] + "/predict", [{"x": 1}, {"x": 2}]) == (200, [{"doubled": 3.0}, {"doubled": 6.0}])
+
+
+def test_a_frogml_model_works_unchanged(settings, cleanup):
+    name = "local_frogml"
+    build = run_build(
+        automation(name), settings, clone_result(settings, name, FIXTURE_MODELS / "frogml_model"), "run-1", emit=print
+    )
+    assert build["metrics"] == {"f1_score": 0.88, "rows": 42.0}
+    served = deploy(automation(name), build, None, settings)
+    assert post(served["endpoint"] + "/predict", [{"x": 1}, {"x": 5}]) == (200, [11, 15])
+
+
+def test_a_slow_request_answers_504_and_its_worker_is_replaced(settings, cleanup):
+    name = "local_slow"
+    build = run_build(
+        automation(name),
+        settings,
+        clone_result(settings, name, FIXTURE_MODELS / "slow_predict"),
+        "run-1",
+        emit=lambda line: None,
+    )
+    spec = automation(name, deployment_spec={"number_of_http_server_workers": 1, "http_request_timeout_ms": 500})
+    served = deploy(spec, build, None, settings)
+    worker = children(served["pid"])
+    started = time.monotonic()
+    with pytest.raises(urllib.error.HTTPError) as err:
+        post(served["endpoint"] + "/predict", [{"sleep": 5}])
+    assert err.value.code == 504 and time.monotonic() - started < 3
+    # The only worker was busy with the runaway prediction; a fresh one answers the next request.
+    assert post(served["endpoint"] + "/predict", [{"sleep": 0}]) == (200, ["done"])
+    assert children(served["pid"]) != worker
+    log = Path(registry.read(settings.deployments_dir, name, "default").log_file).read_text()
+    assert "POST /predict 504" in log and "POST /predict 200" in log and "recycled after a timeout" in log
