@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import signal
 import subprocess
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import IO, Optional
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +31,16 @@ def run_streaming(
     cwd: Path,
     emit: Callable[[str], None] = log.info,
     tail_lines: int = 60,
+    heartbeat_s: float = 30.0,
 ) -> Completed:
-    """Run ``cmd``, passing every output line to ``emit`` as it arrives (the task log shows progress live)."""
+    """Run ``cmd``, passing every output line to ``emit`` as it arrives (the task log shows progress live).
+
+    A step that stays silent (a long resolve, a long training loop) gets a "still running" line every
+    ``heartbeat_s`` seconds, so a slow build is distinguishable from a stuck task in the log.
+    """
     started = time.monotonic()
     tail: deque[str] = deque(maxlen=tail_lines)
+    lines: queue.Queue[Optional[str]] = queue.Queue()
     with subprocess.Popen(
         cmd,
         cwd=cwd,
@@ -44,13 +52,29 @@ def run_streaming(
         errors="replace",
         bufsize=1,
     ) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip("\n")
+        threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
+        while (line := _next_line(lines, heartbeat_s, started, emit)) is not None:
             tail.append(line)
             emit(line)
         code = proc.wait()
     return Completed(code=code, tail="\n".join(tail), seconds=time.monotonic() - started)
+
+
+def _pump(stream: Optional[IO[str]], lines: queue.Queue[Optional[str]]) -> None:
+    assert stream is not None
+    for line in stream:
+        lines.put(line.rstrip("\n"))
+    lines.put(None)  # end of output
+
+
+def _next_line(
+    lines: queue.Queue[Optional[str]], heartbeat_s: float, started: float, emit: Callable[[str], None]
+) -> Optional[str]:
+    while True:
+        try:
+            return lines.get(timeout=heartbeat_s)
+        except queue.Empty:
+            emit(f"... still running after {time.monotonic() - started:.0f}s")
 
 
 def is_alive(pid: Optional[int]) -> bool:

@@ -108,3 +108,12 @@ def test_lock_serialises_deploys(tmp_path):
         order.append("first")
     thread.join(5)
     assert order == ["first", "second"]
+
+
+def test_run_streaming_reports_progress_while_a_step_is_silent(tmp_path):
+    seen: list[str] = []
+    code = "import time\ntime.sleep(0.8)\nprint('finally', flush=True)"
+    done = run_streaming([sys.executable, "-c", code], {}, tmp_path, emit=seen.append, heartbeat_s=0.2)
+    assert done.code == 0 and seen[-1] == "finally"
+    assert any(line.startswith("... still running after") for line in seen[:-1])
+    assert done.tail == "finally", "heartbeats are not output of the command"
