@@ -71,3 +71,11 @@ def test_missing_image_fails_with_a_hint(tmp_path, docker_settings, cleanup_cont
     with pytest.raises(DockerBuildFailed, match="not on the Docker engine.*ensure_base_image"):
         run_build("tiny_no_image", tmp_path, docker_settings, cleanup_containers,
                   {"base_image": "automations-missing:never"})
+
+
+def test_instance_bigger_than_the_engine_still_builds_with_all_its_cpus(tmp_path, docker_settings, cleanup_containers,
+                                                                       docker_engine):
+    # "xlarge" asks for 8 CPUs; the engine refuses limits above its own count unless we clamp.
+    result = run_build("tiny_xlarge", tmp_path, docker_settings, cleanup_containers,
+                       {"resources": {"instance": "xlarge"}})
+    assert result["metrics"]["accuracy"] == 0.875

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from ...settings import PLUGINS_DIR, Settings
 from . import plan as paths
 from .diagnose import failure_reason, log_tail
 from .plan import BuildPlan
+from .resources import clamp_nano_cpus
 from .store import upload_tree
 
 
@@ -87,7 +89,16 @@ class DockerBuildOperator(DockerOperator):
 
     @property
     def cli(self) -> Any:
-        return _CpuLimitedClient(self.hook.api_client, self.plan.resources.nano_cpus)
+        return _CpuLimitedClient(self.hook.api_client, self._nano_cpus)
+
+    @cached_property
+    def _nano_cpus(self) -> int:
+        wanted = self.plan.resources.nano_cpus
+        granted = clamp_nano_cpus(wanted, self.hook.api_client.info()["NCPU"])
+        if granted < wanted:
+            self.log.warning("build asks for %.2f CPUs; this Docker engine has %.2f: limiting to those",
+                             wanted / 1e9, granted / 1e9)
+        return granted
 
     def execute(self, context: Any) -> dict[str, Any]:  # type: ignore[override]  # the build XCom, not a log line
         clone = context["ti"].xcom_pull(task_ids="clone")

@@ -21,7 +21,7 @@ from ..errors import DeployFailed
 from . import engine
 from .image import PORT, build_serving_image
 from .plan import LABEL_PREFIX
-from .resources import memory_bytes
+from .resources import clamp_nano_cpus, memory_bytes
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,10 @@ def _serving_containers(client: Any, automation: str, variation: str) -> list:
 
 def _start(client: Any, plan: ContainerPlan, host: str) -> tuple[Any, int]:
     """Run detached with the engine choosing a free host port on ``host`` (no pick-then-bind race)."""
+    nano_cpus = clamp_nano_cpus(plan.nano_cpus, client.info()["NCPU"])
     container = client.containers.run(
         plan.image, name=plan.name, detach=True, environment=plan.environment, labels=plan.labels,
-        ports={f"{PORT}/tcp": (host, None)}, nano_cpus=plan.nano_cpus, mem_limit=plan.mem_limit,
+        ports={f"{PORT}/tcp": (host, None)}, nano_cpus=nano_cpus, mem_limit=plan.mem_limit,
         restart_policy={"Name": "unless-stopped"},
     )
     container.reload()

@@ -35,6 +35,12 @@ class DockerResources:
         return int(self.cpus * 1_000_000_000)
 
 
+def clamp_nano_cpus(nano_cpus: int, engine_cpus: int) -> int:
+    """The engine refuses a CPU limit above its own CPU count ("Range of CPUs is from 0.01 to 2.00"), so an
+    instance size meant for a bigger machine gets all the CPUs this engine has instead of failing."""
+    return min(nano_cpus, engine_cpus * 1_000_000_000)
+
+
 def memory_bytes(quantity: str) -> int:
     """``"2Gi"`` -> 2147483648. The spec normalises memory to Mi/Gi; plain bytes and Ki/Ti are accepted too."""
     match = _QUANTITY.match(quantity.strip())

@@ -49,3 +49,8 @@ def test_unknown_instance_names_the_known_ones():
 def test_kubernetes_cpu_quantities():
     assert resources._cpu_quantity("500m") == 0.5
     assert resources._cpu_quantity("2") == 2.0
+
+
+def test_cpu_limit_is_clamped_to_the_engine():
+    assert resources.clamp_nano_cpus(4_000_000_000, 2) == 2_000_000_000
+    assert resources.clamp_nano_cpus(500_000_000, 2) == 500_000_000
