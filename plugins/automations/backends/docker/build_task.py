@@ -52,6 +52,7 @@ class _Watchdog:
 
     def __init__(self, operator: DockerBuildOperator, seconds: int):
         self.operator, self.seconds, self.fired = operator, seconds, False
+        self._done = threading.Event()
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
 
@@ -60,15 +61,19 @@ class _Watchdog:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._done.set()
         self._timer.cancel()
 
     def _fire(self) -> None:
         import docker
 
         self.fired = True
-        container = self.operator.container
-        if container:  # a separate client: the operator's one is busy streaming logs in the main thread
-            docker.APIClient(base_url=self.operator.docker_url, version="auto").kill(container["Id"])
+        while not self._done.is_set():  # the deadline can pass before the container exists (slow engine)
+            container = self.operator.container
+            if container:  # a separate client: the operator's one is busy streaming logs in the main thread
+                docker.APIClient(base_url=self.operator.docker_url, version="auto").kill(container["Id"])
+                return
+            self._done.wait(1)
 
 
 class DockerBuildOperator(DockerOperator):
