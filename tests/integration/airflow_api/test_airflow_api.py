@@ -29,7 +29,8 @@ def test_invalid_definition_is_an_import_error_with_file_path_and_reason(airflow
 
     [error] = airflow.wait_for(errors, "the import error of automation_errors.py")
     assert error["filename"].endswith("automation_errors.py")
-    assert "api_invalid.yaml: action.deployment_condition.0.threshold: threshold must be a string" in error["stack_trace"]
+    expected = "api_invalid.yaml: action.deployment_condition.0.threshold: threshold must be a string"
+    assert expected in error["stack_trace"]
     assert _dag(airflow, "api_invalid") is None
 
 
