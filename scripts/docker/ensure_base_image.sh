@@ -21,7 +21,9 @@ EXAMPLE_REQS="$ROOT/include/models/example_classifier/main/requirements.txt"
 CACHE="${AUTOMATIONS_CACHE_DIR:-$ROOT/.cache}/docker"
 PY="${PYTHON:-python3}"
 
-KEY="$(cat "$0" "$REQS" "$EXAMPLE_REQS" | sha256sum | cut -c1-12)-$METHOD"
+# Bump RECIPE when build_rootfs changes what goes into the image; editing other lines keeps the cache valid.
+RECIPE=2
+KEY="$( (echo "$RECIPE"; cat "$REQS" "$EXAMPLE_REQS") | sha256sum | cut -c1-12)-$METHOD"
 TARBALL="$CACHE/base-rootfs-$KEY.tar"
 
 present_key() { docker image inspect "$IMAGE" --format '{{range .Config.Env}}{{println .}}{{end}}' 2>/dev/null \
@@ -65,11 +67,16 @@ build_rootfs() {  # $1 = empty dir
 
 mkdir -p "$CACHE"
 if [ ! -s "$TARBALL" ]; then
-    command -v debootstrap >/dev/null 2>&1 || apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap >/dev/null
+    if ! command -v debootstrap >/dev/null 2>&1; then
+        apt-get -o DPkg::Lock::Timeout=600 update -qq  # a fresh machine may have no package lists yet
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap >/dev/null
+    fi
     WORK="$(mktemp -d "$CACHE/rootfs.XXXXXX")"
     trap 'rm -rf "$WORK"' EXIT
     build_rootfs "$WORK"
     tar -C "$WORK" -cf "$TARBALL.partial" . && mv "$TARBALL.partial" "$TARBALL"
+    # ~500 MB each: keep only the tarball of the current key.
+    find "$CACHE" -maxdepth 1 -name "base-rootfs-*-$METHOD.tar" ! -name "$(basename "$TARBALL")" -delete
 fi
 
 echo "base image: importing $TARBALL as $IMAGE"
