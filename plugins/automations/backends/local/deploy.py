@@ -22,14 +22,13 @@ from model_runtime import contract
 from ...ids import safe_path_part
 from ..errors import DeployFailed
 from . import registry
+from .environment import child_env
 from .process import stop_group
 from .store import download_tree
 
 if TYPE_CHECKING:
     from ...loader import LoadedAutomation
     from ...settings import Settings
-
-_STRIPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def connect_host(host: str) -> str:
 
 def server_env(automation: LoadedAutomation, build_id: str, runtime_path: str, base: dict[str, str]) -> dict:
     spec = automation.spec.action.deployment_spec
-    env = {k: v for k, v in base.items() if k not in _STRIPPED_ENV}
+    env = child_env(base)
     env.update(spec.env)
     env.update(
         {

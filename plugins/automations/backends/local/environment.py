@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -16,6 +17,15 @@ from typing import Optional
 from ...settings import PLUGINS_DIR
 
 RUNTIME_PACKAGE = "model_runtime"
+_PYTHON_PATHS = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+# Airflow's own configuration and connections (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN, AIRFLOW_CONN_*, fernet key...)
+# carry secrets; the model's code runs with the environment we hand it, so it never gets them.
+_PRIVATE_PREFIXES = ("AIRFLOW", "_AIRFLOW", "AUTOMATIONS_")
+
+
+def child_env(base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` without Python-path leaks and without Airflow's secrets: the base of every model process."""
+    return {k: v for k, v in base.items() if k not in _PYTHON_PATHS and not k.startswith(_PRIVATE_PREFIXES)}
 
 
 @dataclass(frozen=True)
@@ -25,8 +35,8 @@ class BuildEnv:
     runtime_path: Path  # the directory put on PYTHONPATH (holds only model_runtime/)
 
     def process_env(self, extra: dict[str, str]) -> dict[str, str]:
-        """Environment for runtime processes: ours minus Python-path leaks, plus ``extra``."""
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+        """Environment for runtime processes: ours minus Python paths and Airflow's secrets, plus ``extra``."""
+        env = child_env(os.environ)
         # Bytecode caching is what makes a fresh venv's second import of pandas/sklearn fast; the worker's own
         # environment may disable it.
         env.pop("PYTHONDONTWRITEBYTECODE", None)

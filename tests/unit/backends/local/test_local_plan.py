@@ -83,9 +83,20 @@ def test_any_address_is_reached_on_loopback(settings):
     assert plan.endpoint == "http://127.0.0.1:80"
 
 
-def test_server_env_does_not_leak_python_paths():
-    env = server_env(automation(), "b1", "/rt", {"VIRTUAL_ENV": "/x", "PYTHONHOME": "/y", "KEEP": "1"})
-    assert "VIRTUAL_ENV" not in env and "PYTHONHOME" not in env and env["KEEP"] == "1"
+def test_server_env_does_not_leak_python_paths_or_airflow_secrets():
+    base = {
+        "VIRTUAL_ENV": "/x",
+        "PYTHONHOME": "/y",
+        "KEEP": "1",
+        "AIRFLOW_CONN_MODEL_ANALYTICS": "postgres://u:pw@h/db",
+        "AIRFLOW__CORE__FERNET_KEY": "k",
+        "_AIRFLOW_PARSING_CONTEXT_DAG_ID": "d",
+        "AUTOMATIONS_DIR": "/defs",
+    }
+    env = server_env(automation(), "b1", "/rt", base)
+    assert env["KEEP"] == "1"
+    assert not {"VIRTUAL_ENV", "PYTHONHOME", "AUTOMATIONS_DIR"} & env.keys()
+    assert not [k for k in env if "AIRFLOW" in k], "the model process must never see Airflow's connections"
 
 
 def test_runtime_env_for_the_build():
@@ -103,10 +114,12 @@ def test_runtime_env_for_the_build():
 def test_build_env_exposes_only_the_runtime(monkeypatch, tmp_path):
     monkeypatch.setenv("PYTHONPATH", "/airflow/plugins")
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("AIRFLOW_CONN_SECRET", "postgres://u:pw@h/db")
     benv = BuildEnv(root=tmp_path, python=tmp_path / "venv/bin/python", runtime_path=tmp_path / "runtime")
     env = benv.process_env({"X": "1"})
     assert env["PYTHONPATH"] == str(tmp_path / "runtime") and env["X"] == "1"
     assert "PYTHONDONTWRITEBYTECODE" not in env, "bytecode caching keeps the second import of pandas fast"
+    assert "AIRFLOW_CONN_SECRET" not in env
 
 
 def test_venv_command_prefers_uv(tmp_path):
