@@ -217,3 +217,12 @@ def test_a_slow_request_answers_504_and_its_worker_is_replaced(settings, cleanup
     assert children(served["pid"]) != worker
     log = Path(registry.read(settings.deployments_dir, name, "default").log_file).read_text()
     assert "POST /predict 504" in log and "POST /predict 200" in log and "recycled after a timeout" in log
+
+
+def test_deploy_fetches_the_artifact_from_the_store_when_the_build_dir_is_gone(example_build, rows, settings, cleanup):
+    build = {**example_build, "local_artifact": str(settings.state_dir / "no-such-dir")}
+    served = deploy(automation(NAME), build, None, settings)
+    fetched = settings.deployments_dir / "artifacts" / example_build["build_id"]
+    assert (fetched / contract.ARTIFACT_FILE).is_file() and (fetched / contract.SOURCE_DIR / "main").is_dir()
+    assert registry.read(settings.deployments_dir, NAME, "default").artifact == str(fetched)
+    assert [p["prediction"] for p in post(served["endpoint"] + "/predict", rows[0])[1]] == rows[1]
