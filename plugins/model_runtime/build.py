@@ -24,6 +24,7 @@ from . import contract
 from .discovery import ModelNotFound, load_model
 from .metrics import collect
 
+RUNTIME_ROOT = Path(__file__).resolve().parents[1]  # the directory that holds model_runtime/
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _COPY_IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".git", "*.pyc")
 
@@ -89,7 +90,10 @@ def run_tests(source: Path) -> tuple[bool, dict[str, int]]:
     if not tests.is_dir():
         print("model_runtime build: no tests/ directory; nothing to test", flush=True)
         return True, {}
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")])))
+    # The model dir first (``from main.model import X``), then wherever this runtime lives (the pytest plugin must
+    # import even when the runtime was started from its own cwd rather than via PYTHONPATH).
+    paths = [str(source), str(RUNTIME_ROOT), os.environ.get("PYTHONPATH")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(dict.fromkeys(p for p in paths if p)))
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "junit.xml"
         code = subprocess.call(pytest_command(source, Path(tmp)), cwd=source, env=env)

@@ -105,3 +105,11 @@ def test_a_raising_build_is_a_build_failure(model_source, tmp_path, capfd):
 def test_empty_tests_dir_is_not_a_failure(model_source, tmp_path):
     source, name = model_source
     assert run(source, name, tmp_path / "out", None) == contract.EXIT_OK
+
+
+def test_tests_find_the_runtime_plugin_without_pythonpath(model_source, tmp_path, monkeypatch):
+    # As in a container where the runtime is started from its own directory: nothing on PYTHONPATH.
+    source, name = model_source
+    monkeypatch.delenv("PYTHONPATH")
+    (source / "tests" / "test_ok.py").write_text(f"from {name}.model import M\n\ndef test_ok():\n    assert M\n")
+    assert run(source, name, tmp_path / "out", None) == contract.EXIT_OK
