@@ -46,8 +46,15 @@ def test_tags_pause_state_and_branch(automations):
 def test_doc_md_summarises_without_secrets(automations, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_GITHUB_TOKEN", "http://user:very-secret-pw@github.com")
     doc = plan(automations["churn_nightly"], get_settings()).doc_md
-    for expected in ("churn_nightly.yaml", "https://github.com/example/models.git", "directory `churn`",
-                     "branch `main`", "on cron `0 2 * * *` (UTC)", "`f1_score` > `0.65`", "variation `default`"):
+    for expected in (
+        "churn_nightly.yaml",
+        "https://github.com/example/models.git",
+        "directory `churn`",
+        "branch `main`",
+        "on cron `0 2 * * *` (UTC)",
+        "`f1_score` > `0.65`",
+        "variation `default`",
+    ):
         assert expected in doc
     assert "very-secret-pw" not in doc
 

@@ -17,7 +17,13 @@ def test_valid_folder_loads_every_definition_without_errors():
     result = load([FIXTURES / "valid"])
     assert result.errors == []
     assert sorted(result.by_name()) == [
-        "churn_nightly", "hourly_gpu", "manual_only", "python_listed", "python_weekly", "team_b_inherits"]
+        "churn_nightly",
+        "hourly_gpu",
+        "manual_only",
+        "python_listed",
+        "python_weekly",
+        "team_b_inherits",
+    ]
 
 
 def test_defaults_are_deep_merged_under_definitions_of_their_folder():
@@ -67,13 +73,15 @@ def test_python_definitions_get_folder_defaults_too(tmp_path):
     (tmp_path / "_defaults.yaml").write_text("action: {deployment_spec: {number_of_pods: 7}}\n")
     (tmp_path / "d.py").write_text(
         "from automations import Automation, QwakBuildDeploy, BuildSpecifications\n"
-        "a = Automation(name='d', model_id='m', action=QwakBuildDeploy(build_spec=BuildSpecifications(git_uri='https://x/y.git')))\n")
+        "a = Automation(name='d', model_id='m', action=QwakBuildDeploy(build_spec=BuildSpecifications(git_uri='https://x/y.git')))\n"
+    )
     assert load([tmp_path]).by_name()["d"].spec.action.deployment_spec.number_of_pods == 7
 
 
 def test_python_validation_errors_name_the_file_and_field(tmp_path):
     (tmp_path / "bad.py").write_text(
-        "from automations import BuildMetric\nc = BuildMetric(metric_name='f1', threshold=0.5)\n")
+        "from automations import BuildMetric\nc = BuildMetric(metric_name='f1', threshold=0.5)\n"
+    )
     [error] = load([tmp_path]).errors
     assert error.file.endswith("bad.py") and error.path == "BuildMetric.threshold"
     assert "must be a string" in error.reason
@@ -81,7 +89,9 @@ def test_python_validation_errors_name_the_file_and_field(tmp_path):
 
 def test_yaml_lists_and_multiple_documents(tmp_path):
     item = "name: {n}\nmodel_id: m\naction: {{build_spec: {{git_uri: 'https://x/y.git'}}}}\n"
-    (tmp_path / "list.yaml").write_text("- " + item.format(n="l1").replace("\n", "\n  ") + "\n- " + item.format(n="l2").replace("\n", "\n  "))
+    (tmp_path / "list.yaml").write_text(
+        "- " + item.format(n="l1").replace("\n", "\n  ") + "\n- " + item.format(n="l2").replace("\n", "\n  ")
+    )
     (tmp_path / "docs.yaml").write_text(item.format(n="d1") + "---\n" + item.format(n="d2"))
     assert sorted(load([tmp_path]).by_name()) == ["d1", "d2", "l1", "l2"]
 
@@ -91,13 +101,23 @@ def test_empty_and_non_mapping_files_are_errors(tmp_path):
     (tmp_path / "scalar.yaml").write_text("just a string\n")
     (tmp_path / "nothing.py").write_text("x = 1\n")
     reasons = sorted(e.reason for e in load([tmp_path]).errors)
-    assert reasons == ["defines no automation", "defines no automation", "expected a mapping of automation fields, got str"]
+    assert reasons == [
+        "defines no automation",
+        "defines no automation",
+        "expected a mapping of automation fields, got str",
+    ]
 
 
 def test_env_references_are_expanded_and_unknown_ones_reported(tmp_path, monkeypatch):
     monkeypatch.setenv("MODELS_HOST", "git.internal")
-    (tmp_path / "ok.yaml").write_text("name: ok\nmodel_id: m\naction: {build_spec: {git_uri: 'https://${MODELS_HOST}/r.git#${SUBDIR:-x}'}}\n")
-    (tmp_path / "unset.yaml").write_text("name: unset\nmodel_id: m\naction: {build_spec: {git_uri: 'https://${NOT_SET_ANYWHERE}/r.git'}}\n")
+    (tmp_path / "ok.yaml").write_text(
+        "name: ok\nmodel_id: m\naction: {build_spec: {git_uri: 'https://${MODELS_HOST}/r.git#${SUBDIR:-x}'}}\n"
+    )
+    (tmp_path / "unset.yaml").write_text(
+        "name: unset\nmodel_id: m\naction: {build_spec: {git_uri: 'https://${NOT_SET_ANYWHERE}/r.git'}}\n"
+    )
     result = load([tmp_path])
     assert result.by_name()["ok"].spec.action.build_spec.git_uri == "https://git.internal/r.git#x"
-    assert [e.reason for e in result.errors] == ["${NOT_SET_ANYWHERE} is not set (give a default with ${NOT_SET_ANYWHERE:-value})"]
+    assert [e.reason for e in result.errors] == [
+        "${NOT_SET_ANYWHERE} is not set (give a default with ${NOT_SET_ANYWHERE:-value})"
+    ]
