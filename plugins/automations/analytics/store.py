@@ -7,6 +7,7 @@ differences live in ``schema/<dialect>.sql`` and in ``query.py``'s read-only gua
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -45,6 +46,19 @@ _CURRENT_DEPLOYMENT = """SELECT build_id, "at" FROM deployments
     ORDER BY id DESC LIMIT 1"""
 _METRIC_OF_BUILD = """SELECT value FROM build_metrics WHERE build_id = :build_id AND metric_name = :metric_name
     ORDER BY id DESC LIMIT 1"""
+
+
+_CREATED = re.compile(r"^CREATE\s+(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+(\w+)", re.IGNORECASE)
+
+
+def _created_names(statements: list[str]) -> set[str]:
+    return {m.group(1) for m in (_CREATED.match(s) for s in statements) if m}
+
+
+def _expanding(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(name, expanding=True)
 
 
 def schema_sql(dialect: str) -> list[str]:
@@ -126,9 +140,27 @@ class AnalyticsStore:
         return rows[0] if rows else None
 
     def _run_all(self, statements: list[str]) -> None:
+        # Locks first (the PostgreSQL advisory lock), then DDL only if something is missing. Re-running the
+        # CREATE ... IF NOT EXISTS statements on a complete schema is not free on PostgreSQL: CREATE INDEX takes a
+        # SHARE lock on its table even when the index exists, which deadlocked with another worker's writes.
+        locks = [s for s in statements if s.upper().startswith("SELECT")]
+        ddl = [s for s in statements if s not in locks]
         with self.engine.begin() as conn:
-            for statement in statements:
+            for statement in locks:
                 conn.exec_driver_sql(statement)
+            if self._schema_complete(conn, ddl):
+                return
+            for statement in ddl:
+                conn.exec_driver_sql(statement)
+
+    def _schema_complete(self, conn: Connection, ddl: list[str]) -> bool:
+        if self.target.dialect != "postgresql":
+            return False  # SQLite serialises writers on the whole file: re-running the DDL cannot deadlock
+        names = sorted(_created_names(ddl))
+        query = _text("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE n.nspname = current_schema() AND c.relname IN :names").bindparams(
+            _expanding("names"))
+        return conn.execute(query, {"names": names}).scalar_one() == len(names)
 
     def _begin(self) -> Any:
         self.ensure_schema()
