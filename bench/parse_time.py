@@ -31,7 +31,8 @@ action:
   deployment_condition: {{metric_name: f1_score, direction: ABOVE, threshold: "0.8"}}
 """
 
-HAND_WRITTEN = """\
+HAND_WRITTEN = '''\
+# The same DAGs as the generated definitions, written by hand: same timetable, params, docs, callbacks, wiring.
 from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, chain
@@ -41,21 +42,34 @@ from airflow.timetables.trigger import CronTriggerTimetable
 def step(**context):
     return None
 
+def record(context):
+    return None
+
 for i in range({n}):
-    with DAG(dag_id=f"bench_{{i:04d}}", description=f"Build and deploy bench_model_{{i:04d}}",
-             schedule=CronTriggerTimetable(f"{{i % 60}} 3 * * *", timezone="UTC"),
+    model = f"bench_model_{{i:04d}}"
+    doc = (f"### bench_{{i:04d}}: build and deploy `{{model}}`\\n\\n- **Definition:** `bench_{{i:04d}}.yaml`\\n"
+           f"- **Source:** `https://git.example.com/models.git`, directory `model_{{i:04d}}`, branch `main`\\n"
+           f"- **Runs:** on cron `{{i % 60}} 3 * * *` (UTC)\\n- **Gate:** `f1_score` > `0.8`")
+    params = {{
+        "git_branch": Param("main", type="string", minLength=1, pattern=r"^[^-\\s][^\\s]*$", title="Git branch",
+                            description="Build this branch instead of the definition's."),
+        "force_deploy": Param(False, type="boolean", title="Force deploy",
+                              description="Deploy even if the metric gate fails (recorded as an override)."),
+    }}
+    with DAG(dag_id=f"bench_{{i:04d}}", description=f"Build and deploy {{model}}",
+             schedule=CronTriggerTimetable(f"{{i % 60}} 3 * * *", timezone="UTC", run_immediately=False),
              start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), catchup=False, max_active_runs=1,
-             tags=["automation", f"bench_model_{{i:04d}}", "bench"], doc_md=f"bench {{i}}",
-             params={{"git_branch": Param("main", type="string"), "force_deploy": Param(False, type="boolean")}},
+             is_paused_upon_creation=False, tags=["automation", model, "bench"], doc_md=doc, params=params,
              default_args={{"owner": "automations", "retries": 0}}) as dag:
         clone = PythonOperator(task_id="clone", python_callable=step, retries=2, retry_delay=timedelta(seconds=30))
         build = PythonOperator(task_id="build", python_callable=step)
+        build.on_success_callback, build.on_failure_callback = [record], [record]
         gate = BranchPythonOperator(task_id="metric_gate", python_callable=step)
         deploy = PythonOperator(task_id="deploy", python_callable=step)
         skip = PythonOperator(task_id="skip_deploy", python_callable=step)
         chain(clone, build, gate, [deploy, skip])
     globals()[dag.dag_id] = dag
-"""
+'''
 
 PROBE = textwrap.dedent("""
     import json, sys, time

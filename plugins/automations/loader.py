@@ -5,7 +5,9 @@ Never raises for a bad definition: one broken file must not cost the others thei
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,17 +53,17 @@ def discover(paths: Iterable[Path]) -> list[Path]:
         if path.is_file():
             found.add(path.resolve())
         elif path.is_dir():
-            found.update(p.resolve() for p in path.rglob("*") if _is_definition(p))
+            found.update(_walk(path.resolve()))
     return sorted(found)
 
 
-def _is_definition(path: Path) -> bool:
-    return (
-        path.is_file()
-        and path.suffix in SUFFIXES
-        and not path.name.startswith(("_", "."))
-        and "__pycache__" not in path.parts
-    )
+def _walk(folder: Path) -> Iterator[Path]:
+    # os.walk over an already-resolved root: no per-file resolve() or stat() beyond what scandir gives.
+    for directory, subdirs, files in os.walk(folder):
+        subdirs[:] = [d for d in subdirs if d != "__pycache__" and not d.startswith(".")]
+        for name in files:
+            if name.endswith(SUFFIXES) and not name.startswith(("_", ".")):
+                yield Path(directory, name)
 
 
 def load(paths: Iterable[Path], root: Path | None = None) -> LoadResult:
@@ -142,7 +144,12 @@ class DefinitionLoadError(Exception):
 
 def _read_yaml(file: Path) -> list[Any]:
     try:
-        return [doc for doc in yaml.load_all(file.read_text(), Loader=_YAML_LOADER) if doc is not None]
+        text = file.read_text()
+        docs = [doc for doc in yaml.load_all(text, Loader=_YAML_LOADER) if doc is not None]
+        # Interpolation copies the environment: only pay for it in files that use ${...}.
+        return interpolate(docs) if "${" in text else docs
+    except UnknownVariable as exc:
+        raise DefinitionLoadError(DefinitionError(display(file), "", str(exc))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -153,10 +160,7 @@ def _read_yaml(file: Path) -> list[Any]:
 
 
 def _load_yaml(file: Path) -> Iterator[tuple[str, Any]]:
-    try:
-        docs = interpolate(_read_yaml(file))
-    except UnknownVariable as exc:
-        raise DefinitionLoadError(DefinitionError(display(file), "", str(exc))) from None
+    docs = _read_yaml(file)
     for doc_index, doc in enumerate(docs):
         items = doc if isinstance(doc, list) else [doc]
         for item_index, item in enumerate(items):
@@ -207,18 +211,30 @@ def _defaults_for(file: Path, root: Path) -> dict:
     folder = file.parent
     chain = [folder, *folder.parents]
     for directory in reversed([d for d in chain if d == root or root in d.parents]):
-        candidate = directory / DEFAULTS_FILE
-        if candidate.is_file():
-            docs = _read_yaml(candidate)
-            if docs and not isinstance(docs[0], dict):
-                raise DefinitionLoadError(DefinitionError(display(candidate), "", "defaults must be a mapping"))
-            merged = deep_merge(merged, docs[0] if docs else {})
+        merged = deep_merge(merged, _folder_defaults(directory / DEFAULTS_FILE))
     return merged
+
+
+def _folder_defaults(candidate: Path) -> dict:
+    try:
+        mtime = candidate.stat().st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    return _parsed_defaults(candidate, mtime)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_defaults(candidate: Path, mtime_ns: int) -> dict:
+    # Keyed by modification time, so an edited _defaults.yaml is read again; each folder is parsed once per load.
+    docs = _read_yaml(candidate)
+    if docs and not isinstance(docs[0], dict):
+        raise DefinitionLoadError(DefinitionError(display(candidate), "", "defaults must be a mapping"))
+    return docs[0] if docs else {}
 
 
 def display(file: Path) -> str:
     """Paths relative to the working directory when possible, as users typed them."""
     try:
-        return str(file.resolve().relative_to(Path.cwd()))
+        return str((file if file.is_absolute() else file.resolve()).relative_to(Path.cwd()))
     except ValueError:
         return str(file)

@@ -22,6 +22,7 @@ A backend package ``automations.backends.<name>`` provides:
 
 from __future__ import annotations
 
+import functools
 import importlib
 from types import ModuleType
 
@@ -32,6 +33,7 @@ OPTIONAL_ROLES = ("image",)
 ROLES = REQUIRED_ROLES + OPTIONAL_ROLES
 
 
+@functools.cache
 def backend_module(backend: Backend | str, role: str) -> ModuleType:
     """Import ``automations.backends.<backend>.<role>`` for a role every backend has."""
     if role not in REQUIRED_ROLES:
@@ -39,6 +41,7 @@ def backend_module(backend: Backend | str, role: str) -> ModuleType:
     return importlib.import_module(_module_name(backend, role))
 
 
+@functools.cache  # a missing optional module costs a failed import each time; ask once per process
 def optional_backend_module(backend: Backend | str, role: str) -> ModuleType | None:
     """Import ``automations.backends.<backend>.<role>``, or None when the backend has no such optional role."""
     if role not in OPTIONAL_ROLES:
