@@ -6,15 +6,15 @@ and /predict answers. Verdicts come from the metadata DB, never from the CLI's e
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from dockerkit import EXAMPLE_MODEL, ROOT, post_json
+from dockerkit import EXAMPLE_MODEL, post_json
+from tests.support.airflow_env import AIRFLOW, migrate
+from tests.support.airflow_env import airflow_env as make_airflow_env
 from tests.support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker, pytest.mark.e2e]
@@ -41,22 +41,11 @@ def airflow_env(tmp_path, base_image, registry) -> dict:
     defs = tmp_path / "defs"
     defs.mkdir()
     (defs / f"{NAME}.yaml").write_text(DEFINITION.format(name=NAME, uri=(tmp_path / "models").as_uri()))
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AUTOMATIONS_DIR": str(defs),
-        "AUTOMATIONS_BACKEND": "docker",
-        "AUTOMATIONS_STATE_DIR": str(tmp_path / "state"),
-        "AUTOMATIONS_DOCKER_IMAGE": base_image,
-        "AUTOMATIONS_REGISTRY": registry,
-        "AIRFLOW_CONN_MODEL_ANALYTICS": f"sqlite:///{tmp_path / 'analytics.db'}",
-        "PYTHONPATH": str(ROOT / "plugins"),
-    }
-    airflow = str(Path(sys.executable).parent / "airflow")
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    return env | {"_AIRFLOW_BIN": airflow}
+    env = make_airflow_env(
+        tmp_path, defs, backend="docker", AUTOMATIONS_DOCKER_IMAGE=base_image, AUTOMATIONS_REGISTRY=registry
+    )
+    migrate(env)
+    return env | {"_AIRFLOW_BIN": AIRFLOW}
 
 
 def metadata(env: dict, sql: str) -> list[tuple]:

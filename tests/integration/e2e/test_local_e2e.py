@@ -7,7 +7,6 @@ state dir for the module; the "earlier deployment" of the later cases is the one
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -17,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from support.airflow_env import AIRFLOW, airflow_env, migrate
 from support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[3]
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
 EXAMPLE = ROOT / "include" / "models" / "example_classifier"
 FIXTURES = ROOT / "tests" / "fixtures" / "models"
 NAME = "e2e_classifier"
@@ -54,20 +53,8 @@ def e2e(tmp_path_factory):
     copy_tree_into_repo(repo, FIXTURES / "never_healthy", "never_healthy", "never healthy")
     definitions = tmp / "automations"
     definitions.mkdir()
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(tmp / "airflow"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "False",
-        "AIRFLOW_CONN_MODEL_ANALYTICS": f"sqlite:///{tmp}/analytics.db",
-        "AUTOMATIONS_BACKEND": "local",
-        "AUTOMATIONS_DIR": str(definitions),
-        "AUTOMATIONS_STATE_DIR": str(tmp / "state"),
-        "PYTHONPATH": str(ROOT / "plugins"),
-    }
-    migrated = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    env = airflow_env(tmp, definitions, AIRFLOW_CONN_MODEL_ANALYTICS=f"sqlite:///{tmp}/analytics.db")
+    migrate(env)
     yield {"env": env, "repo": repo_dir, "definitions": definitions, "tmp": tmp}
     for name in (NAME, FAILING):
         subprocess.run(

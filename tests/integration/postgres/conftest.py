@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+from tests.support.automations import make_automation
 
 ROLE = "automations_test"
 PASSWORD = "automations-test-pw"
@@ -128,24 +129,6 @@ def analytics_env(pg_server: Server, pg_database: str, monkeypatch: pytest.Monke
     with store.engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
     return store
-
-
-def make_automation(name: str = "churn", model_id: str = "churn_model", conditions=None, **deployment_spec):
-    from automations.loader import LoadedAutomation
-    from automations.spec import Automation
-
-    spec = Automation.model_validate({
-        "name": name,
-        "model_id": model_id,
-        "action": {
-            "build_spec": {"git_uri": "https://example.invalid/models.git#churn"},
-            "deployment_condition": conditions or [],
-            "deployment_spec": deployment_spec,
-        },
-    })
-    from pathlib import Path
-
-    return LoadedAutomation(spec, Path(f"{name}.yaml"))
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ Run 3 (f1=0.90): wins against 0.80 -> deployed; it is the new champion.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from support.airflow_env import AIRFLOW, airflow_env, migrate
 from support.gitrepo import commit_files, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[3]
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
 NAME = "champion_e2e"
 
 MODEL = '''
@@ -69,19 +68,8 @@ def e2e_env(pg_server, tmp_path):
     definitions = tmp_path / "automations"
     definitions.mkdir()
     (definitions / f"{NAME}.yaml").write_text(_definition(repo_dir))  # JSON is YAML
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW_CONN_MODEL_ANALYTICS": pg_server.uri(database),
-        "AUTOMATIONS_BACKEND": "local",
-        "AUTOMATIONS_DIR": str(definitions),
-        "AUTOMATIONS_STATE_DIR": str(tmp_path / "state"),
-        "PYTHONPATH": str(ROOT / "plugins"),
-    }
-    migrated = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    env = airflow_env(tmp_path, definitions, AIRFLOW_CONN_MODEL_ANALYTICS=pg_server.uri(database))
+    migrate(env)
     yield env, repo, database
     subprocess.run([sys.executable, "-m", "automations", "undeploy", NAME], env=env, capture_output=True, timeout=60)
     pg_server.drop_database(database)

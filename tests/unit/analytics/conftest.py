@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.automations import make_automation
 
 
 @pytest.fixture()
@@ -22,22 +23,6 @@ def sqlite_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     yield tmp_path / "state"
     dispose_engines()
     _SCHEMA_READY.clear()
-
-
-def make_automation(name: str = "churn", model_id: str = "churn_model", conditions=None, **deployment_spec):
-    from automations.loader import LoadedAutomation
-    from automations.spec import Automation
-
-    spec = Automation.model_validate({
-        "name": name,
-        "model_id": model_id,
-        "action": {
-            "build_spec": {"git_uri": "https://example.invalid/models.git#churn"},
-            "deployment_condition": conditions or [],
-            "deployment_spec": deployment_spec,
-        },
-    })
-    return LoadedAutomation(spec, Path(f"{name}.yaml"))
 
 
 @pytest.fixture()
