@@ -163,3 +163,52 @@ def test_a_never_healthy_model_keeps_the_old_one_serving(e2e, deployed):
     assert (states["build"], states["metric_gate"], states["deploy"]) == ("success", "success", "failed")
     assert current_deployment(e2e, NAME)["pid"] == before["pid"]
     assert [p["prediction"] for p in predict(before["endpoint"], rows[0])] == rows[1]
+
+
+SECRET = "ghp_e2eSecretToken0123456789abcdef"
+
+
+def _leaks(root: Path, needles: list[bytes], skip: tuple[str, ...] = ("envs",)) -> list[str]:
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and not set(path.relative_to(root).parts) & set(skip):
+            data = path.read_bytes()
+            found += [f"{path}: {n[:12]!r}..." for n in needles if n in data]
+    return found
+
+
+def _metadata_leaks(airflow_home: Path, needles: list[str]) -> list[str]:
+    db = sqlite3.connect(airflow_home / "airflow.db")
+    try:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        dumps = {t: repr(db.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables}
+    finally:
+        db.close()
+    return [f"table {t}" for t, text in dumps.items() for n in needles if n in text]
+
+
+def test_the_git_token_never_reaches_logs_xcom_templates_docs_or_files(e2e):
+    import base64
+
+    name = "e2e_secret_token"
+    spec = json.loads(definition(name, e2e["repo"], "example_classifier", threshold="0.9999"))
+    spec["action"]["build_spec"]["git_access_token_secret"] = "e2e_git_token"
+    write_definition(e2e, name, json.dumps(spec))
+    env = {**e2e["env"], "AIRFLOW_VAR_E2E_GIT_TOKEN": SECRET}
+    log = e2e["tmp"] / "dags-test-secret.log"
+    with log.open("w") as out:
+        subprocess.run([AIRFLOW, "dags", "test", name], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900)
+    header = base64.b64encode(f"x-access-token:{SECRET}".encode()).decode()
+    airflow_home = Path(env["AIRFLOW_HOME"])
+    # The run must have got past clone (the secret was looked up and used), or the scan would prove nothing.
+    states = dict(
+        sqlite3.connect(airflow_home / "airflow.db").execute(
+            "SELECT task_id, state FROM task_instance WHERE dag_id = ?", (name,)
+        )
+    )
+    assert states["clone"] == "success" and states["build"] == "success", log.read_text()[-3000:]
+    needles = [SECRET, header]
+    assert [n for n in needles if n in log.read_text()] == []
+    assert _leaks(airflow_home / "logs", [n.encode() for n in needles]) == []
+    assert _metadata_leaks(airflow_home, needles) == []
+    assert _leaks(Path(env["AUTOMATIONS_STATE_DIR"]), [n.encode() for n in needles]) == []
