@@ -48,6 +48,8 @@ class Settings:
     docker_image: str = "automations-base:bookworm"
     docker_network: str = "none"
     docker_build_timeout_s: int = 3600
+    # Local backend: build environments kept per automation besides the deployed ones (older ones are pruned).
+    local_keep_builds: int = 3
     # Statement timeout of a gate's SQL threshold query, seconds.
     gate_query_timeout_s: int = 30
     # Kubernetes deploy (brief E): environment map, KEDA on/off (HPA fallback), Prometheus for KEDA triggers.
@@ -104,6 +106,7 @@ def get_settings() -> Settings:
         docker_image=_env("AUTOMATIONS_DOCKER_IMAGE", "automations-base:bookworm"),
         docker_network=_env("AUTOMATIONS_DOCKER_NETWORK", "none"),
         docker_build_timeout_s=int(_env("AUTOMATIONS_DOCKER_BUILD_TIMEOUT", "3600")),
+        local_keep_builds=int(_env("AUTOMATIONS_LOCAL_KEEP_BUILDS", "3")),
         gate_query_timeout_s=int(_env("AUTOMATIONS_GATE_QUERY_TIMEOUT", "30")),
         environments_file=_path("AUTOMATIONS_ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml"),
         keda_enabled=_env("AUTOMATIONS_KEDA_ENABLED", "true").lower() in ("1", "true", "yes"),

@@ -21,7 +21,7 @@ from model_runtime import contract
 
 from ...ids import safe_path_part
 from ..errors import DeployFailed
-from . import registry
+from . import registry, retention
 from .environment import child_env
 from .process import stop_group
 from .store import download_tree
@@ -206,6 +206,7 @@ def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], set
         registry.write(directory, record_of(plan, proc.pid))
         if previous is not None and previous.pid != proc.pid:
             registry.stop(previous)
+    retention.prune(settings, automation.name)
     return {"endpoint": plan.endpoint, "pid": proc.pid, "build_id": plan.build_id, "variation": variation}
 
 
