@@ -12,16 +12,31 @@ import pytest
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _ensure_chromium() -> Path:
+    output = ""
     if not CHROMIUM.exists() and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "chromium"],
-                       capture_output=True, check=False)
+        apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600"]
+        for step in ([*apt, "update", "-qq"], [*apt, "install", "-y", "-qq", "chromium"]):  # lists may be empty
+            done = subprocess.run(
+                step,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
+            output += done.stdout[-1500:] + done.stderr[-1500:]
     if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed and could not be installed"
+        message = f"Debian's chromium is not installed and could not be installed: {output[-2000:]}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
