@@ -32,7 +32,7 @@ def run_deploy(
 ) -> dict:
     backend = backend_module(settings.backend, "deploy")
     try:
-        result = backend.deploy(automation, build, image, settings)  # type: ignore[union-attr]
+        result = backend.deploy(automation, build, image, settings)
     except Exception as exc:
         status = DeployStatus.rolled_back if isinstance(exc, RolledBack) else DeployStatus.failed
         _record_failure(automation, build, dag_run_id, settings, status)
