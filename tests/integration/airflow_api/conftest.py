@@ -47,8 +47,12 @@ class AirflowServer:
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"{self.url}{path}", data=data, method=method, headers={
-            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{self.url}{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, json.loads(resp.read() or b"{}")
@@ -119,14 +123,20 @@ def airflow(tmp_path_factory) -> AirflowServer:
     port, log = free_port(), base / "standalone.log"
     env = _environment(home, definitions, port)
     with log.open("w") as out:
-        proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "airflow"), "standalone"], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        proc = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "airflow"), "standalone"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
     url = f"http://127.0.0.1:{port}"
     server = AirflowServer(url, "", home, log)
     try:
-        server.token = server.wait_for(lambda: _alive(proc, log) and _token(url, home), "the API server",
-                                       START_TIMEOUT_S)
+        server.token = server.wait_for(
+            lambda: _alive(proc, log) and _token(url, home), "the API server", START_TIMEOUT_S
+        )
         yield server
     finally:
         _stop(proc)
