@@ -98,7 +98,12 @@ def test_slow_prediction_is_504_and_the_worker_is_marked_for_recycling(server):
 def test_one_log_line_per_request(server, capfd):
     call(server[1] + "/predict", json.dumps([{"x": 1}]).encode())
     call(server[1] + "/health")
-    lines = [line for line in capfd.readouterr().err.splitlines() if " pid=" in line]
+    # The server writes its log line after the response has gone out: wait for it instead of racing it.
+    lines: list[str] = []
+    deadline = time.monotonic() + 5
+    while len(lines) < 2 and time.monotonic() < deadline:
+        lines += [line for line in capfd.readouterr().err.splitlines() if " pid=" in line]
+        time.sleep(0.02)
     assert len(lines) == 2
     assert "POST /predict 200" in lines[0] and "records=1" in lines[0]
     assert "GET /health 200" in lines[1]
