@@ -10,6 +10,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,8 @@ def plan_container(automation: Automation, build: dict, image_ref: str, settings
     }
     return ContainerPlan(
         image=image_ref,
-        name=f"automations-{automation.name}-{dep.variation_name}-{build['build_id'][-6:]}-{int(time.time())}",
+        # Unique per deploy attempt: two deploys of one build within a second must not collide on the name.
+        name=f"automations-{automation.name}-{dep.variation_name}-{build['build_id'][-6:]}-{uuid.uuid4().hex[:8]}",
         environment=environment,
         labels=labels,
         nano_cpus=int(dep.cpu_fraction * 1_000_000_000),
