@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support.definitions import VALID_NAMES
 
 pytestmark = pytest.mark.dags
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "definitions"
-EXPECTED = {"churn_nightly", "hourly_gpu", "manual_only", "python_listed", "python_weekly", "team_b_inherits"}
+EXPECTED = VALID_NAMES
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.definitions import VALID_NAMES
 
 from automations.loader import load
 
@@ -16,14 +17,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "definitions"
 def test_valid_folder_loads_every_definition_without_errors():
     result = load([FIXTURES / "valid"])
     assert result.errors == []
-    assert sorted(result.by_name()) == [
-        "churn_nightly",
-        "hourly_gpu",
-        "manual_only",
-        "python_listed",
-        "python_weekly",
-        "team_b_inherits",
-    ]
+    assert set(result.by_name()) == VALID_NAMES
 
 
 def test_defaults_are_deep_merged_under_definitions_of_their_folder():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.support.definitions import VALID_NAMES
 
 pytestmark = pytest.mark.unit
 
@@ -55,14 +56,7 @@ def test_list_shows_each_automation_with_its_trigger():
     done = cli("list")
     assert done.returncode == 0
     rows = {line.split("\t")[0]: line.split("\t") for line in done.stdout.strip().splitlines()}
-    assert set(rows) == {
-        "churn_nightly",
-        "hourly_gpu",
-        "manual_only",
-        "python_listed",
-        "python_weekly",
-        "team_b_inherits",
-    }
+    assert set(rows) == VALID_NAMES
     assert rows["churn_nightly"][3] == "on cron `0 2 * * *` (UTC)" and rows["hourly_gpu"][2] == "disabled"
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.support.automations import make_automation
 
 from automations.backends.kubernetes import build, build_pod, image
 from automations.loader import LoadedAutomation
 from automations.settings import get_settings
-from automations.spec import Automation
 
 pytestmark = pytest.mark.unit
 
@@ -39,14 +39,8 @@ CASES = [(name, "artifact") for name in DEFINITIONS] + [("full", "git")]
 
 
 def automation(**build_fields) -> LoadedAutomation:
-    spec = Automation.model_validate(
-        {
-            "name": "churn_model",
-            "model_id": "churn-model",
-            "action": {"build_spec": {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}},
-        }
-    )
-    return LoadedAutomation(spec, Path("/defs/churn_model.yaml"))
+    build_spec = {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}
+    return make_automation("churn_model", "churn-model", build_spec=build_spec, source=Path("/defs/churn_model.yaml"))
 
 
 @pytest.fixture(autouse=True)

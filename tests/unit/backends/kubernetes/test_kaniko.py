@@ -9,12 +9,12 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
+from tests.support.automations import make_automation
 
 from automations.backends.kubernetes import build_pod, image
 from automations.ids import serving_image
 from automations.loader import LoadedAutomation
 from automations.settings import get_settings
-from automations.spec import Automation
 from model_runtime import contract
 
 pytestmark = pytest.mark.unit
@@ -24,14 +24,8 @@ SECRET = "dckr_pat_Q8wL2mZr5Tx9Vn3Kb7Hc1Jd4"
 
 
 def automation(**build_fields) -> LoadedAutomation:
-    spec = Automation.model_validate(
-        {
-            "name": "churn_model",
-            "model_id": "Churn-Model",
-            "action": {"build_spec": {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}},
-        }
-    )
-    return LoadedAutomation(spec, Path("/defs/churn_model.yaml"))
+    build_spec = {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}
+    return make_automation("churn_model", "Churn-Model", build_spec=build_spec, source=Path("/defs/churn_model.yaml"))
 
 
 @pytest.fixture(autouse=True)
