@@ -17,7 +17,6 @@ from .schedule import timetable
 from .settings import Settings, get_settings
 
 START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")  # fixed: a moving start_date confuses the scheduler
-TASK_IDS = ("clone", "build", "push_image", "metric_gate", "deploy", "skip_deploy")
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,10 @@ def run(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
-def _root(paths: list[Path], automations_dir: Path) -> Path:
-    # Defaults cascade from AUTOMATIONS_DIR when the paths are inside it, else from the given folder.
+def _root(paths: list[Path], automations_dir: Path) -> Path | None:
+    # Defaults cascade from AUTOMATIONS_DIR when the paths are inside it; otherwise the loader starts them at the
+    # outermost given folder.
     resolved = [p.resolve() for p in paths]
     if all(p == automations_dir or automations_dir in p.parents for p in resolved):
         return automations_dir
-    return min((p if p.is_dir() else p.parent for p in resolved), key=lambda d: len(d.parts))
+    return None

@@ -38,7 +38,3 @@ def discriminator(
         custom_error_message=f"cannot tell which kind of {owner} this is; "
         f"give its fields or 'type:' (one of {expected})",
     )
-
-
-def tag_names(classes: dict[str, type[SpecModel]]) -> set[str]:
-    return set(classes)
