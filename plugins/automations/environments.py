@@ -84,7 +84,7 @@ def resolve(spec: Automation, settings: Settings) -> list[Environment]:
     """Where to deploy: each requested environment, or the settings' default connection and namespace."""
     names = requested_environments(spec)
     if not names:
-        return [Environment(name=DEFAULT, conn_id=settings.k8s_conn_id, namespace=settings.k8s_namespace)]
+        return [Environment(name=DEFAULT, conn_id=settings.kubernetes.conn_id, namespace=settings.kubernetes.namespace)]
     known = load_environments(settings)
     missing = [name for name in names if name not in known]
     if missing:

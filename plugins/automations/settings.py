@@ -1,11 +1,18 @@
-"""Every configuration read in one place. Values are read when asked for, so tests can set env per case."""
+"""Every configuration read in one place: ``get_settings()`` reads the environment once and returns frozen settings.
+
+The ``AUTOMATIONS_*`` variable names are the user's interface; each field names its variable in
+``validation_alias``. Settings that only one backend uses live in that backend's slice (``settings.kubernetes``,
+``settings.docker``, ``settings.local``), so a backend is handed its own slice and nothing else.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PLUGINS_DIR = PROJECT_ROOT / "plugins"
@@ -18,54 +25,124 @@ class Backend(StrEnum):
     local = "local"
 
 
+class OnFinishAction(StrEnum):
+    """What happens to a Kubernetes build pod when it ends (the provider's ``on_finish_action`` values)."""
+
+    delete_pod = "delete_pod"
+    delete_succeeded_pod = "delete_succeeded_pod"
+    keep_pod = "keep_pod"
+    delete_active_pod = "delete_active_pod"
+
+
+class SourceMode(StrEnum):
+    """Where a Kubernetes build pod gets the model's source: the clone step's tarball, or a git clone of its own."""
+
+    artifact = "artifact"
+    git = "git"
+
+
 DEFAULT_BACKEND = Backend.kubernetes  # the production path; `make demo` and the tests set AUTOMATIONS_BACKEND=local
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
+def _absolute(path: Path) -> Path:
+    return path.expanduser().resolve()
 
 
-def _path(name: str, default: Path) -> Path:
-    return Path(_env(name, str(default))).expanduser().resolve()
+AbsolutePath = Annotated[Path, AfterValidator(_absolute)]
 
 
-@dataclass(frozen=True)
-class Settings:
-    automations_dir: Path
-    backend: Backend
-    state_dir: Path
-    artifact_root: str
-    analytics_conn_id: str
-    deploy_host: str
-    deploy_timeout_s: int
-    k8s_namespace: str
-    k8s_conn_id: str
-    build_image: str
-    registry: str
-    first_deploy_passes: bool
-    # Docker backend (brief D): image builds run in (scripts/docker/ensure_base_image.sh), network, time limit.
-    docker_image: str = "automations-base:bookworm"
-    docker_network: str = "none"
-    docker_build_timeout_s: int = 3600
-    # Local backend: build environments kept per automation besides the deployed ones (older ones are pruned).
-    local_keep_builds: int = 3
-    # Statement timeout of a gate's SQL threshold query, seconds.
-    gate_query_timeout_s: int = 30
-    # Kubernetes deploy (brief E): environment map, KEDA on/off (HPA fallback), Prometheus for KEDA triggers.
-    environments_file: Path = PROJECT_ROOT / "include" / "config" / "environments.yaml"
-    keda_enabled: bool = True
-    prometheus_url: str = "http://prometheus-server.monitoring.svc.cluster.local:80"
-    # Kubernetes build (brief C): placement overrides, pod cleanup, artifact volume, source mode, Kaniko.
-    k8s_placement_file: str = ""
-    k8s_on_finish_action: str = "delete_succeeded_pod"
-    k8s_artifact_pvc: str = "automations-artifacts"
-    k8s_artifact_mount: str = ""
-    k8s_source: str = "artifact"
-    k8s_git_image: str = "alpine/git:2.45.2"
-    k8s_service_account: str = ""
-    kaniko_image: str = "gcr.io/kaniko-project/executor:v1.23.2"
-    registry_secret: str = "registry-credentials"
+def _env(name: str, default: Any) -> Any:
+    """A field read from ``AUTOMATIONS_<name>``."""
+    return Field(default, validation_alias=f"AUTOMATIONS_{name}")
+
+
+class _Slice(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", validate_default=True, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _trimmed_or_default(cls, value: Any, info: ValidationInfo) -> Any:
+        """Values are trimmed, and a blank variable means the default, as an unset one does."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value if value or info.field_name is None else cls.model_fields[info.field_name].default
+
+
+class KubernetesSettings(_Slice):
+    """The kubernetes backend: build pods, serving-image (Kaniko) pods and deployments."""
+
+    # Namespace and Airflow connection used when an automation names no environment.
+    namespace: str = _env("K8S_NAMESPACE", "models")
+    conn_id: str = _env("K8S_CONN_ID", "kubernetes_default")
+    # The image build pods run in when the build spec names no base_image.
+    build_image: str = _env("BUILD_IMAGE", "python:3.11-slim")
+    # A YAML file overriding instance placement (node selectors, tolerations); empty: the shipped one.
+    placement_file: str = _env("K8S_PLACEMENT_FILE", "")
+    # Pod cleanup after a build: failed pods stay for inspection by default.
+    on_finish_action: OnFinishAction = _env("K8S_ON_FINISH_ACTION", OnFinishAction.delete_succeeded_pod)
+    # The ReadWriteMany claim holding the artifact root, and where build pods mount it (empty: /artifacts).
+    artifact_pvc: str = _env("K8S_ARTIFACT_PVC", "automations-artifacts")
+    artifact_mount: str = _env("K8S_ARTIFACT_MOUNT", "")
+    # How build pods get the source, and the image that clones it in git mode.
+    source: SourceMode = _env("K8S_SOURCE", SourceMode.artifact)
+    git_image: str = _env("K8S_GIT_IMAGE", "alpine/git:2.45.2")
+    # The build pods' service account; empty: one named after the automation when it asks for IRSA, else none.
+    service_account: str = _env("K8S_SERVICE_ACCOUNT", "")
+    # Kaniko builds the serving image and pushes it with the docker-config Secret named here.
+    kaniko_image: str = _env("KANIKO_IMAGE", "gcr.io/kaniko-project/executor:v1.23.2")
+    registry_secret: str = _env("REGISTRY_SECRET", "registry-credentials")
+    # Autoscaling: KEDA ScaledObjects (off: a HorizontalPodAutoscaler), and the Prometheus their triggers query.
+    keda_enabled: bool = _env("KEDA_ENABLED", True)
+    prometheus_url: str = _env("PROMETHEUS_URL", "http://prometheus-server.monitoring.svc.cluster.local:80")
+
+
+class DockerSettings(_Slice):
+    """The docker backend: the image builds run in (scripts/docker/ensure_base_image.sh), network, time limit."""
+
+    image: str = _env("DOCKER_IMAGE", "automations-base:bookworm")
+    network: str = _env("DOCKER_NETWORK", "none")
+    build_timeout_s: int = _env("DOCKER_BUILD_TIMEOUT", 3600)
+
+
+class LocalSettings(_Slice):
+    """The local backend."""
+
+    # Build environments kept per automation besides the deployed ones; older ones are pruned.
+    keep_builds: int = _env("LOCAL_KEEP_BUILDS", 3)
+
+
+class Settings(_Slice):
+    """What every layer shares, plus one slice per backend."""
+
+    automations_dir: AbsolutePath = _env("DIR", PROJECT_ROOT / "include" / "automations")
+    backend: Backend = _env("BACKEND", DEFAULT_BACKEND)
+    # Workspaces, build environments, local deployments and the embedded analytics database live here.
+    state_dir: AbsolutePath = _env("STATE_DIR", PROJECT_ROOT / ".state")
+    # Sources and model artifacts (an ObjectStoragePath URI); empty: <state_dir>/artifacts.
+    artifact_root: str = _env("ARTIFACT_ROOT", "")
+    analytics_conn_id: str = _env("ANALYTICS_CONN_ID", "model_analytics")
+    # Host that local and docker deployments bind to, and how long a deploy may take to become healthy.
+    deploy_host: str = _env("DEPLOY_HOST", "127.0.0.1")
+    deploy_timeout_s: int = _env("DEPLOY_TIMEOUT", 300)
+    # The registry serving images are pushed to and deployments pull from.
+    registry: str = _env("REGISTRY", "localhost:5000")
+    # Whether the gate passes a comparison against the deployed model when nothing is deployed yet.
+    first_deploy_passes: bool = _env("FIRST_DEPLOY_PASSES", True)
+    # Statement timeout of a gate's SQL threshold query.
+    gate_query_timeout_s: int = _env("GATE_QUERY_TIMEOUT", 30)
+    # The named deployment environments (Kubernetes clusters and namespaces).
+    environments_file: AbsolutePath = _env("ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml")
+
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    docker: DockerSettings = Field(default_factory=DockerSettings)
+    local: LocalSettings = Field(default_factory=LocalSettings)
+
+    @model_validator(mode="after")
+    def _default_artifact_root(self) -> Settings:
+        if not self.artifact_root:
+            object.__setattr__(self, "artifact_root", (self.state_dir / "artifacts").as_uri())
+        return self
 
     @property
     def workspaces_dir(self) -> Path:
@@ -79,45 +156,23 @@ class Settings:
     def deployments_dir(self) -> Path:
         return self.state_dir / "deployments"
 
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed; a slice may be given as a dict of its own changes."""
+        slices = {"kubernetes": self.kubernetes, "docker": self.docker, "local": self.local}
+        for name, current in slices.items():
+            if isinstance(changes.get(name), dict):
+                changes[name] = current.model_copy(update=changes[name])
+        return self.model_copy(update=changes)
 
-def _backend() -> Backend:
-    raw = _env("AUTOMATIONS_BACKEND", DEFAULT_BACKEND.value)
-    try:
-        return Backend(raw)
-    except ValueError:
-        raise ValueError(f"AUTOMATIONS_BACKEND={raw!r} is not one of {[b.value for b in Backend]}") from None
+
+class SettingsError(ValueError):
+    """An ``AUTOMATIONS_*`` variable holds a value that is not allowed."""
 
 
 def get_settings() -> Settings:
-    state_dir = _path("AUTOMATIONS_STATE_DIR", PROJECT_ROOT / ".state")
-    return Settings(
-        automations_dir=_path("AUTOMATIONS_DIR", PROJECT_ROOT / "include" / "automations"),
-        backend=_backend(),
-        state_dir=state_dir,
-        artifact_root=_env("AUTOMATIONS_ARTIFACT_ROOT", (state_dir / "artifacts").as_uri()),
-        analytics_conn_id=_env("AUTOMATIONS_ANALYTICS_CONN_ID", "model_analytics"),
-        deploy_host=_env("AUTOMATIONS_DEPLOY_HOST", "127.0.0.1"),
-        deploy_timeout_s=int(_env("AUTOMATIONS_DEPLOY_TIMEOUT", "300")),
-        k8s_namespace=_env("AUTOMATIONS_K8S_NAMESPACE", "models"),
-        k8s_conn_id=_env("AUTOMATIONS_K8S_CONN_ID", "kubernetes_default"),
-        build_image=_env("AUTOMATIONS_BUILD_IMAGE", "python:3.11-slim"),
-        registry=_env("AUTOMATIONS_REGISTRY", "localhost:5000"),
-        first_deploy_passes=_env("AUTOMATIONS_FIRST_DEPLOY_PASSES", "true").lower() in ("1", "true", "yes"),
-        docker_image=_env("AUTOMATIONS_DOCKER_IMAGE", "automations-base:bookworm"),
-        docker_network=_env("AUTOMATIONS_DOCKER_NETWORK", "none"),
-        docker_build_timeout_s=int(_env("AUTOMATIONS_DOCKER_BUILD_TIMEOUT", "3600")),
-        local_keep_builds=int(_env("AUTOMATIONS_LOCAL_KEEP_BUILDS", "3")),
-        gate_query_timeout_s=int(_env("AUTOMATIONS_GATE_QUERY_TIMEOUT", "30")),
-        environments_file=_path("AUTOMATIONS_ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml"),
-        keda_enabled=_env("AUTOMATIONS_KEDA_ENABLED", "true").lower() in ("1", "true", "yes"),
-        prometheus_url=_env("AUTOMATIONS_PROMETHEUS_URL", "http://prometheus-server.monitoring.svc.cluster.local:80"),
-        k8s_placement_file=_env("AUTOMATIONS_K8S_PLACEMENT_FILE", ""),
-        k8s_on_finish_action=_env("AUTOMATIONS_K8S_ON_FINISH_ACTION", "delete_succeeded_pod"),
-        k8s_artifact_pvc=_env("AUTOMATIONS_K8S_ARTIFACT_PVC", "automations-artifacts"),
-        k8s_artifact_mount=_env("AUTOMATIONS_K8S_ARTIFACT_MOUNT", ""),
-        k8s_source=_env("AUTOMATIONS_K8S_SOURCE", "artifact"),
-        k8s_git_image=_env("AUTOMATIONS_K8S_GIT_IMAGE", "alpine/git:2.45.2"),
-        k8s_service_account=_env("AUTOMATIONS_K8S_SERVICE_ACCOUNT", ""),
-        kaniko_image=_env("AUTOMATIONS_KANIKO_IMAGE", "gcr.io/kaniko-project/executor:v1.23.2"),
-        registry_secret=_env("AUTOMATIONS_REGISTRY_SECRET", "registry-credentials"),
-    )
+    """Read every ``AUTOMATIONS_*`` variable now; errors name the variable and the values it accepts."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}={e['input']!r}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(problems) from None

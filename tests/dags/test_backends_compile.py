@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ def automations():
 
 @pytest.mark.parametrize("backend", list(Backend), ids=[b.value for b in Backend])
 def test_backend_wiring(automations, backend):
-    settings = dataclasses.replace(get_settings(), backend=backend)
+    settings = get_settings().replace(backend=backend)
     for automation in automations:
         dag = compile_dag(automation, settings)
         build = dag.get_task("build")
@@ -41,7 +40,7 @@ def test_backend_wiring(automations, backend):
 
 def test_image_step_exists_where_the_backend_builds_images(automations):
     for backend, has_image in ((Backend.local, False), (Backend.docker, True), (Backend.kubernetes, True)):
-        dag = compile_dag(automations[0], dataclasses.replace(get_settings(), backend=backend))
+        dag = compile_dag(automations[0], get_settings().replace(backend=backend))
         assert ("push_image" in dag.task_ids) is has_image, backend
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from automations.dagfile import load_definitions
@@ -21,8 +19,8 @@ DEF = (
 def settings(tmp_path):
     (tmp_path / "defs").mkdir()
     (tmp_path / "envs.yaml").write_text("environments:\n  production: {conn_id: k8s_prod, namespace: models}\n")
-    return dataclasses.replace(
-        get_settings(), automations_dir=tmp_path / "defs", environments_file=tmp_path / "envs.yaml"
+    return get_settings().replace(
+        automations_dir=tmp_path / "defs", environments_file=tmp_path / "envs.yaml"
     )
 
 

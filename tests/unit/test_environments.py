@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,11 +30,13 @@ def settings(tmp_path):
         "staging": {"conn_id": "k8s_stage", "namespace": "models-staging"},
         "production": {"conn_id": "k8s_prod", "namespace": "models"},
     }}))
-    return replace(get_settings(), environments_file=path, k8s_conn_id="k8s_default", k8s_namespace="default-ns")
+    return get_settings().replace(
+        environments_file=path, kubernetes={"conn_id": "k8s_default", "namespace": "default-ns"}
+    )
 
 
 def test_the_shipped_file_loads_and_names_valid_namespaces():
-    shipped = replace(get_settings(), environments_file=PROJECT_ROOT / "include" / "config" / "environments.yaml")
+    shipped = get_settings().replace(environments_file=PROJECT_ROOT / "include" / "config" / "environments.yaml")
     loaded = environments.load_environments(shipped)
     assert {"production", "staging"} <= loaded.keys()
     assert all(env.conn_id and env.namespace for env in loaded.values())
@@ -69,7 +70,7 @@ def test_resolve_refuses_an_unknown_name(settings):
 
 
 def test_missing_file_means_no_named_environments(settings, tmp_path):
-    none = replace(settings, environments_file=tmp_path / "absent.yaml")
+    none = settings.replace(environments_file=tmp_path / "absent.yaml")
     assert environments.load_environments(none) == {}
     assert environments.unknown_environments(spec(["staging"]), none) == ["staging"]
 
@@ -88,7 +89,7 @@ def test_malformed_files_name_the_file_and_entry(tmp_path, content, reason):
     path = tmp_path / "environments.yaml"
     path.write_text(content)
     with pytest.raises(EnvironmentsFileError, match=reason) as err:
-        environments.load_environments(replace(get_settings(), environments_file=path))
+        environments.load_environments(get_settings().replace(environments_file=path))
     assert str(path) in str(err.value)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from types import ModuleType
 from typing import Any
@@ -26,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.backend:
-        settings = dataclasses.replace(settings, backend=Backend(args.backend))
+        settings = settings.replace(backend=Backend(args.backend))
     automation = load_definitions(settings, only=args.name).by_name().get(args.name)
     if automation is None:
         print(f"no valid automation named {args.name!r} (run `python -m automations validate`)", file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 
@@ -30,7 +29,7 @@ def test_build_puts_metrics_and_artifact_in_xcom(tmp_path, docker_settings, clea
     assert result["metrics"] == {"accuracy": 0.875, "threshold": 0.25}  # threshold proves env_vars reached build()
     assert result["tests"]["passed"] == 2
     assert result["build_id"].startswith("tiny_ok-c0ffeec0ff")
-    assert result["image"] == docker_settings.docker_image
+    assert result["image"] == docker_settings.docker.image
     stored_dir = tmp_path / "artifacts" / "tiny_ok" / "builds" / result["build_id"]
     stored = json.loads((stored_dir / "result.json").read_text())
     assert stored["metrics"] == result["metrics"]
@@ -60,7 +59,7 @@ def test_oom_kill_fails_with_the_reason(tmp_path, docker_settings, cleanup_conta
 
 
 def test_timeout_kills_the_container_and_fails(tmp_path, docker_settings, cleanup_containers):
-    settings = dataclasses.replace(docker_settings, docker_build_timeout_s=6)
+    settings = docker_settings.replace(docker={"build_timeout_s": 6})
     started = time.monotonic()
     with pytest.raises(DockerBuildFailed, match="timed out after 6 s"):
         run_build("tiny_sleeps", tmp_path, settings, cleanup_containers, {"env_vars": ["TINY_MODE=sleep"]})

@@ -3,7 +3,6 @@ and cleanup of every model server a test started (registry records and the proce
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -24,7 +23,7 @@ FIXTURE_MODELS = ROOT / "tests" / "fixtures" / "models"
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
     state = tmp_path_factory.mktemp("local-state")
-    return dataclasses.replace(get_settings(), state_dir=state, artifact_root=(state / "artifacts").as_uri())
+    return get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri())
 
 
 def automation(name: str, deployment_spec: dict | None = None, build_spec: dict | None = None) -> LoadedAutomation:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import tarfile
 from pathlib import Path
 
@@ -27,8 +26,8 @@ MODEL_FILES = {
 
 @pytest.fixture
 def settings(tmp_path):
-    return dataclasses.replace(
-        get_settings(), state_dir=tmp_path / "state", artifact_root=(tmp_path / "store").as_uri()
+    return get_settings().replace(
+        state_dir=tmp_path / "state", artifact_root=(tmp_path / "store").as_uri()
     )
 
 

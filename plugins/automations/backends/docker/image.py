@@ -80,7 +80,7 @@ def build_serving_image(automation: Automation, build: dict, settings: Settings)
         shutil.copytree(PLUGINS_DIR / contract.MODULE, context / contract.MODULE,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         (context / "Dockerfile").write_text(dockerfile)
-        image = _docker_build(context, ref, settings.docker_network)
+        image = _docker_build(context, ref, settings.docker.network)
     return ServingImage(ref, int(image.attrs["Size"]))
 
 

@@ -72,11 +72,11 @@ def build_labels(automation: Automation, role: str) -> dict[str, str]:
 def plan_build(automation: Automation, settings: Settings) -> BuildPlan:
     build = automation.action.build_spec
     return BuildPlan(
-        image=build.base_image or settings.docker_image,
+        image=build.base_image or settings.docker.image,
         command=build_command(automation),
         environment=build_environment(automation),
         resources=for_resources(build.resources),
-        network_mode=settings.docker_network,
-        timeout_s=settings.docker_build_timeout_s,
+        network_mode=settings.docker.network,
+        timeout_s=settings.docker.build_timeout_s,
         labels=build_labels(automation, "build"),
     )

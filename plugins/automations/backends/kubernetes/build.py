@@ -4,7 +4,7 @@ The pod itself is described (and its design documented) in ``build_pod.py``; thi
 operator, adds what only a run knows (commit, build id), stages model_runtime onto the artifact volume, and turns
 the sidecar's XCom into the build XCom ``{"metrics", "build_id", "artifact_uri", "commit", ...}``.
 
-Pod cleanup follows ``settings.k8s_on_finish_action`` (default ``delete_succeeded_pod``: failed pods stay for
+Pod cleanup follows ``settings.kubernetes.on_finish_action`` (default ``delete_succeeded_pod``: failed pods stay for
 inspection). Logs stream into the task log (``get_logs=True``).
 """
 
@@ -23,7 +23,6 @@ from . import build_pod
 
 log = logging.getLogger(__name__)
 
-ON_FINISH_ACTIONS = ("delete_pod", "delete_succeeded_pod", "keep_pod", "delete_active_pod")
 RENDER_COMMIT = "0" * 40  # what `render` shows where a run would put clone's commit
 RENDER_RUN_ID = "manual__render"
 
@@ -81,10 +80,6 @@ def add_identity(pod, ident: build_pod.Identity, automation: str, mount: str) ->
 
 def build_operator(automation: LoadedAutomation, settings: Settings):
     """The ``build`` task (called inside the DAG context)."""
-    if settings.k8s_on_finish_action not in ON_FINISH_ACTIONS:
-        raise ValueError(
-            f"AUTOMATIONS_K8S_ON_FINISH_ACTION={settings.k8s_on_finish_action!r} is not one of {ON_FINISH_ACTIONS}"
-        )
     plan = build_pod.plan(automation, settings)
     return _operator_class()(
         task_id="build",
@@ -92,7 +87,7 @@ def build_operator(automation: LoadedAutomation, settings: Settings):
         artifact_root=settings.artifact_root,
         service_account_manifest=service_account_manifest(automation, settings),
         artifact_mount=plan.mount,
-        kubernetes_conn_id=settings.k8s_conn_id,
+        kubernetes_conn_id=settings.kubernetes.conn_id,
         namespace=plan.namespace,
         name=plan.name,
         image=plan.image,
@@ -100,7 +95,7 @@ def build_operator(automation: LoadedAutomation, settings: Settings):
         base_container_name=build_pod.BASE_CONTAINER,
         do_xcom_push=True,
         get_logs=True,
-        on_finish_action=settings.k8s_on_finish_action,
+        on_finish_action=settings.kubernetes.on_finish_action,
         startup_timeout_seconds=plan.startup_timeout_s,
         deferrable=False,  # execute() post-processes the result; a deferred run would return from the trigger
         reattach_on_restart=True,
@@ -179,7 +174,7 @@ def service_account_manifest(automation: LoadedAutomation, settings: Settings) -
         "kind": "ServiceAccount",
         "metadata": {
             "name": name,
-            "namespace": settings.k8s_namespace,
+            "namespace": settings.kubernetes.namespace,
             "labels": {
                 "app.kubernetes.io/managed-by": "automations",
                 "automations/automation": build_pod.label_value(automation.name),

@@ -2,9 +2,9 @@
 
 How the pieces reach the pod (decided here, documented once):
 
-* **Artifact volume.** A PersistentVolumeClaim (``settings.k8s_artifact_pvc``, ReadWriteMany) holds the artifact
+* **Artifact volume.** A PersistentVolumeClaim (``settings.kubernetes.artifact_pvc``, ReadWriteMany) holds the artifact
   root. Airflow workers see it as ``settings.artifact_root`` (``file://`` on the same volume); the pod mounts it at
-  ``settings.k8s_artifact_mount`` (default ``/artifacts``). Paths below the root are the same on both sides, so
+  ``settings.kubernetes.artifact_mount`` (default ``/artifacts``). Paths below the root are the same on both sides, so
   the clone's tarball ``<root>/<name>/sources/<commit>.tar.gz`` is ``<mount>/<name>/sources/<commit>.tar.gz`` in
   the pod, and the build writes its output to ``<mount>/<name>/builds/<build_id>`` which the DAG side reads as
   ``artifacts.store_path(settings, name, "builds", build_id)``. (An ``s3://``/``gs://`` root would need an upload
@@ -12,7 +12,7 @@ How the pieces reach the pod (decided here, documented once):
 * **model_runtime.** Any image with Python 3.9+ can build: the operator copies ``plugins/model_runtime`` onto the
   artifact volume under ``_runtime/<content digest>/`` before the pod starts, and the pod puts that folder on
   ``PYTHONPATH``. The digest makes concurrent builds of different versions safe.
-* **Source.** ``settings.k8s_source == "artifact"`` (default): an init container (the build image) unpacks the
+* **Source.** ``settings.kubernetes.source == "artifact"`` (default): an init container (the build image) unpacks the
   tarball that ``clone`` uploaded for the pinned commit. ``"git"``: an init container clones the repository and
   checks out exactly that commit; a private repo's token comes from the Kubernetes Secret
   ``dns_name(git_access_token_secret)`` (key ``token``) through ``secretKeyRef``, only into that init container,
@@ -51,8 +51,6 @@ ENV_COMMIT = "AUTOMATION_COMMIT"
 ENV_OUTPUT = "MODEL_BUILD_OUTPUT"
 ENV_SOURCE_TARBALL = "MODEL_SOURCE_TARBALL"
 ENV_GIT_TOKEN = "GIT_TOKEN"
-SOURCE_MODES = ("artifact", "git")
-
 _LABEL_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _DNS_BAD = re.compile(r"[^a-z0-9-]+")
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -85,13 +83,13 @@ def tag_labels(tags: list[str]) -> dict[str, str]:
 
 
 def artifact_mount(settings: Settings) -> str:
-    return (settings.k8s_artifact_mount or DEFAULT_MOUNT).rstrip("/") or DEFAULT_MOUNT
+    return (settings.kubernetes.artifact_mount or DEFAULT_MOUNT).rstrip("/") or DEFAULT_MOUNT
 
 
 def service_account(automation: LoadedAutomation, settings: Settings) -> str:
     """The settings' account, else a per-automation one when an IAM role must be assumed (IRSA), else none."""
-    if settings.k8s_service_account:
-        return settings.k8s_service_account
+    if settings.kubernetes.service_account:
+        return settings.kubernetes.service_account
     if automation.spec.action.build_spec.assumed_iam_role:
         return dns_name(f"{automation.name}-build")
     return ""
@@ -138,13 +136,11 @@ class BuildPodPlan:
 def plan(automation: LoadedAutomation, settings: Settings) -> BuildPodPlan:
     spec = automation.spec
     build = spec.action.build_spec
-    if settings.k8s_source not in SOURCE_MODES:
-        raise ValueError(f"AUTOMATIONS_K8S_SOURCE={settings.k8s_source!r} is not one of {list(SOURCE_MODES)}")
     repo, subdir = build.location
     return BuildPodPlan(
         name=dns_name(f"build-{automation.name}", limit=50),  # the operator adds a random suffix
-        namespace=settings.k8s_namespace,
-        image=build.base_image or settings.build_image,
+        namespace=settings.kubernetes.namespace,
+        image=build.base_image or settings.kubernetes.build_image,
         labels=pod_labels(automation),
         annotations={IRSA_ANNOTATION: build.assumed_iam_role} if build.assumed_iam_role else {},
         service_account=service_account(automation, settings),
@@ -153,11 +149,11 @@ def plan(automation: LoadedAutomation, settings: Settings) -> BuildPodPlan:
         main_dir=build.main_dir,
         dependency_file=build.dependency_file_path or "",
         mount=artifact_mount(settings),
-        pvc=settings.k8s_artifact_pvc,
-        source_mode=settings.k8s_source,
+        pvc=settings.kubernetes.artifact_pvc,
+        source_mode=settings.kubernetes.source,
         git={"repo": _public_url(repo), "branch": build.git_branch, "subdir": subdir,
              "token_secret": dns_name(build.git_access_token_secret) if build.git_access_token_secret else ""},
-        git_image=settings.k8s_git_image,
+        git_image=settings.kubernetes.git_image,
         # Qwak gives provision_instance_timeout in minutes; the operator waits in seconds.
         startup_timeout_s=max(build.provision_instance_timeout, 1) * 60,
     )

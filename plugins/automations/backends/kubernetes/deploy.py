@@ -71,8 +71,8 @@ def plan_for(
         env=_server_env(automation, build_id),
         iam_role_arn=spec.custom_iam_role_arn,
         autoscaling=spec.auto_scale_config,
-        keda_enabled=settings.keda_enabled,
-        prometheus_url=settings.prometheus_url,
+        keda_enabled=settings.kubernetes.keda_enabled,
+        prometheus_url=settings.kubernetes.prometheus_url,
     )
 
 

@@ -7,7 +7,7 @@ artifact's ``src/`` copy, holds the build output at ``/artifact`` and model_runt
 Pod layout: an init container (the build image, which has a shell) assembles the Kaniko context on an emptyDir
 from the artifact volume (the build output and the staged model_runtime, see build_pod.py) and writes the
 Dockerfile; the Kaniko container builds and pushes with the registry's docker config from the Secret
-``settings.registry_secret`` (type ``kubernetes.io/dockerconfigjson``) mounted at ``/kaniko/.docker``.
+``settings.kubernetes.registry_secret`` (type ``kubernetes.io/dockerconfigjson``) mounted at ``/kaniko/.docker``.
 
 ``push_image: false`` gives a task that logs why and returns ``{"image": None, "pushed": False, "reason": ...}``:
 skipping the task instead would cascade to metric_gate and deploy.
@@ -30,7 +30,7 @@ from ...ids import serving_image
 from ...loader import LoadedAutomation
 from ...settings import Settings
 from . import build_pod, placement
-from .build import ON_FINISH_ACTIONS, render_context
+from .build import render_context
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +63,16 @@ def plan(automation: LoadedAutomation, settings: Settings) -> ImagePodPlan:
     labels = {**build_pod.pod_labels(automation), "app.kubernetes.io/component": "serving-image"}
     return ImagePodPlan(
         name=build_pod.dns_name(f"image-{automation.name}", limit=50),
-        namespace=settings.k8s_namespace,
-        base_image=build.base_image or settings.build_image,
-        kaniko_image=settings.kaniko_image,
+        namespace=settings.kubernetes.namespace,
+        base_image=build.base_image or settings.kubernetes.build_image,
+        kaniko_image=settings.kubernetes.kaniko_image,
         registry=settings.registry,
-        registry_secret=settings.registry_secret,
+        registry_secret=settings.kubernetes.registry_secret,
         model_id=automation.spec.model_id,
         main_dir=build.main_dir,
         dependency_file=build.dependency_file_path or "",
         mount=build_pod.artifact_mount(settings),
-        pvc=settings.k8s_artifact_pvc,
+        pvc=settings.kubernetes.artifact_pvc,
         labels=labels,
     )
 
@@ -204,14 +204,12 @@ def image_operator(automation: LoadedAutomation, settings: Settings):
 
         reason = f"push_image is false in {automation.name}'s build_spec: no serving image is built or pushed"
         return PythonOperator(task_id="push_image", python_callable=partial(not_pushed, reason))
-    if settings.k8s_on_finish_action not in ON_FINISH_ACTIONS:
-        raise ValueError(f"AUTOMATIONS_K8S_ON_FINISH_ACTION={settings.k8s_on_finish_action!r} is not valid")
     p = plan(automation, settings)
     return _operator_class()(
         task_id="push_image",
         image_plan=p,
         automation_name=automation.name,
-        kubernetes_conn_id=settings.k8s_conn_id,
+        kubernetes_conn_id=settings.kubernetes.conn_id,
         namespace=p.namespace,
         name=p.name,
         image=p.kaniko_image,
@@ -219,7 +217,7 @@ def image_operator(automation: LoadedAutomation, settings: Settings):
         base_container_name=build_pod.BASE_CONTAINER,
         do_xcom_push=False,
         get_logs=True,
-        on_finish_action=settings.k8s_on_finish_action,
+        on_finish_action=settings.kubernetes.on_finish_action,
         deferrable=False,
         reattach_on_restart=True,
     )

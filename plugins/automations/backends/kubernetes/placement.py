@@ -83,7 +83,7 @@ def _unique(items: tuple[dict, ...]) -> tuple[dict, ...]:
 
 def tables() -> dict[str, dict]:
     """The shipped tables with the override file (if any) applied; cached per override file and its mtime."""
-    override = get_settings().k8s_placement_file
+    override = get_settings().kubernetes.placement_file
     stamp = Path(override).stat().st_mtime_ns if override else 0
     return _load_tables(override, stamp)
 

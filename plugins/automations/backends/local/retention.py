@@ -35,7 +35,7 @@ def prunable(settings: Settings, automation: str, keep: int) -> list[str]:
 
 def prune(settings: Settings, automation: str, keep: int | None = None) -> list[str]:
     """Remove the prunable builds' environments and workspaces; returns their build ids."""
-    removed = prunable(settings, automation, settings.local_keep_builds if keep is None else keep)
+    removed = prunable(settings, automation, settings.local.keep_builds if keep is None else keep)
     for build_id in removed:
         for folder in (settings.envs_dir, settings.workspaces_dir):
             shutil.rmtree(folder / build_id, ignore_errors=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -47,7 +46,7 @@ def automation(scale: dict | None) -> LoadedAutomation:
 
 
 def plan(scale: dict | None, keda: bool = True) -> manifests.DeployPlan:
-    settings = replace(get_settings(), keda_enabled=keda, prometheus_url="http://prom.monitoring:9090")
+    settings = get_settings().replace(kubernetes={"keda_enabled": keda, "prometheus_url": "http://prom.monitoring:9090"})
     return deploy.plan_for(automation(scale), settings, ENV, "reg/churn_model:abc", "abc", "build-1")
 
 

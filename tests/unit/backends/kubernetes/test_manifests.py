@@ -50,9 +50,7 @@ def automation(**deployment_spec) -> LoadedAutomation:
 def objects(auto: LoadedAutomation | None = None, commit: str = "0123456789abcdef0123", **settings) -> list[dict]:
     s = get_settings()
     if settings:
-        from dataclasses import replace
-
-        s = replace(s, **settings)
+        s = s.replace(kubernetes=settings)
     plan = deploy.plan_for(auto or automation(), s, ENV, "reg.example/churn_model:0123456789ab", commit, "b-1")
     return manifests.render_plan(plan)
 

@@ -12,7 +12,6 @@ import copy
 import json
 import logging
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -142,7 +141,7 @@ def automation(**deployment_spec: Any) -> LoadedAutomation:
 @pytest.fixture()
 def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(tmp_path / "environments.yaml"))
-    return replace(get_settings(), k8s_namespace=NS, k8s_conn_id="k8s_main", registry="reg.example")
+    return get_settings().replace(kubernetes={"namespace": NS, "conn_id": "k8s_main"}, registry="reg.example")
 
 
 def run_deploy(fake: FakeKubeClient, settings, commit: str, auto: Optional[LoadedAutomation] = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -35,7 +34,7 @@ def automation(**deployment) -> LoadedAutomation:
 
 @pytest.fixture
 def settings(tmp_path):
-    return dataclasses.replace(get_settings(), state_dir=tmp_path, deploy_host="127.0.0.1", deploy_timeout_s=300)
+    return get_settings().replace(state_dir=tmp_path, deploy_host="127.0.0.1", deploy_timeout_s=300)
 
 
 BUILD = {"build_id": "plan_test-abc-123", "python": "/envs/b/venv/bin/python", "runtime_path": "/envs/b/runtime"}
@@ -79,7 +78,7 @@ def test_timeout_falls_back_to_settings(settings):
 
 def test_any_address_is_reached_on_loopback(settings):
     assert connect_host("0.0.0.0") == "127.0.0.1" and connect_host("::") == "::1"
-    plan = plan_server(automation(), BUILD, Path("/a"), 80, dataclasses.replace(settings, deploy_host="0.0.0.0"), {})
+    plan = plan_server(automation(), BUILD, Path("/a"), 80, settings.replace(deploy_host="0.0.0.0"), {})
     assert plan.endpoint == "http://127.0.0.1:80"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import pytest
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.unit
 
 @pytest.fixture
 def settings(tmp_path):
-    return dataclasses.replace(get_settings(), state_dir=tmp_path / "state", local_keep_builds=2)
+    return get_settings().replace(state_dir=tmp_path / "state", local={"keep_builds": 2})
 
 
 def make_build(settings, build_id: str, age_s: int) -> None:
