@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import runpy
 
@@ -56,7 +55,7 @@ def _pods(dag) -> dict:
 def test_hand_written_dags_match_ours(tmp_path, monkeypatch, backend):
     monkeypatch.chdir(tmp_path)  # docs show the definition's path relative to the working directory
     write_definitions(N, tmp_path / "definitions")
-    settings = dataclasses.replace(get_settings(), automations_dir=tmp_path / "definitions", backend=backend)
+    settings = get_settings().replace(automations_dir=tmp_path / "definitions", backend=backend)
     result = load_definitions(settings)
     assert result.errors == [] and len(result.automations) == N
     ours = {a.name: compile_dag(a, settings) for a in result.automations}
