@@ -19,10 +19,19 @@ request metrics (Istio standard metrics, reporter="destination", destination_wor
 - throughput (requests/s): avg -> sum(rate(istio_requests_total[Tm])); sum -> sum(increase(...[Tm])) (requests in T);
                  min|max|pXX -> over 1-minute rates.
 
-HPA fallback: cpu and memory become ``Resource`` utilisation targets; the other metric types become ``External``
-metrics named ``automations_<metric>_<aggregation>`` selected by ``{namespace, deployment}`` labels, which a
-prometheus-adapter rule must serve (the same PromQL as above). HPA cannot scale to zero: minReplicas >= 1.
-An auto_scale_config with no triggers scales on CPU utilisation at 80% (KEDA ``cpu`` trigger / HPA Resource).
+What a threshold means (the target type, the same on both paths, see ``target_type``):
+- ``Value`` for every query that is already one figure for the whole variation (avg/min/max/percentiles of cpu,
+  memory, gpu, latency, error_rate): the autoscaler wants ``replicas * value / threshold`` pods, so the value is
+  held near the threshold whatever the replica count. KEDA's default, ``AverageValue``, would divide an average by
+  the replica count again and scale on a figure that shrinks as pods are added.
+- ``AverageValue`` for totals (throughput, and any ``sum``): the threshold is *per replica* (requests/s per pod),
+  the autoscaler wants ``total / threshold`` pods.
+
+HPA fallback (``AUTOMATIONS_KEDA_ENABLED=false``): every trigger becomes an ``External`` metric with the same
+target type, named ``automations_<metric>_<aggregation>_<T>m`` and selected by ``{namespace, deployment}`` labels;
+a prometheus-adapter rule must serve it with the PromQL above, so both paths compute the same figure. HPA cannot
+scale to zero: minReplicas >= 1. An auto_scale_config with no triggers scales on CPU utilisation at 80% of the
+request, averaged over pods (KEDA ``cpu`` trigger / HPA ``Resource``: both read metrics-server).
 """
 
 from __future__ import annotations
@@ -117,6 +126,12 @@ def trigger_name(trigger: AutoScalingPrometheusTrigger) -> str:
     return f"{MetricType(spec.metric_type).value}-{AggregationType(spec.aggregation_type).value}".replace("_", "-")
 
 
+def target_type(query: AutoScaleQuerySpec) -> str:
+    """``AverageValue`` for totals (the threshold is per replica), ``Value`` for figures of the whole variation."""
+    metric, agg = MetricType(query.metric_type), AggregationType(query.aggregation_type)
+    return "AverageValue" if metric is MetricType.throughput or agg is AggregationType.sum else "Value"
+
+
 def _threshold(trigger: AutoScalingPrometheusTrigger) -> str:
     # KEDA wants a string; keep the user's spelling for strings, and drop a useless ".0" from whole floats.
     value = trigger.threshold
@@ -134,6 +149,7 @@ def scaled_object(plan: DeployPlan) -> dict[str, Any]:
         {
             "type": "prometheus",
             "name": trigger_name(trigger),
+            "metricType": target_type(trigger.query_spec),
             "metadata": {
                 "serverAddress": plan.prometheus_url,
                 "query": promql(trigger.query_spec, plan.namespace, plan.deployment_name, CONTAINER),
@@ -160,15 +176,14 @@ def scaled_object(plan: DeployPlan) -> dict[str, Any]:
 def _hpa_metric(trigger: AutoScalingPrometheusTrigger, plan: DeployPlan) -> dict[str, Any]:
     spec = trigger.query_spec
     metric, agg = MetricType(spec.metric_type), AggregationType(spec.aggregation_type)
-    if metric in (MetricType.cpu, MetricType.memory):
-        target = {"type": "Utilization", "averageUtilization": max(1, round(float(trigger.threshold)))}
-        return {"type": "Resource", "resource": {"name": metric.value, "target": target}}
     selector = {"matchLabels": {"namespace": plan.namespace, "deployment": plan.deployment_name}}
+    kind = target_type(spec)
+    value_key = "averageValue" if kind == "AverageValue" else "value"
     return {
         "type": "External",
         "external": {
-            "metric": {"name": f"automations_{metric.value}_{agg.value}", "selector": selector},
-            "target": {"type": "Value", "value": _threshold(trigger)},
+            "metric": {"name": f"automations_{metric.value}_{agg.value}_{spec.time_period}m", "selector": selector},
+            "target": {"type": kind, value_key: _threshold(trigger)},
         },
     }
 

@@ -101,6 +101,8 @@ def _target(plan: DeployPlan, result: RolloutResult) -> dict[str, Any]:
         "endpoint": plan.endpoint,
         "variation_endpoint": plan.variation_endpoint,
         "changed": result.changed,
+        "warnings": list(result.warnings),
+        "pruned": list(result.pruned),
     }
 
 
@@ -124,7 +126,9 @@ def deploy(
         plan = plan_for(automation, settings, environment, ref, build["commit"], build_id)
         log.info("deploying %s to %s (namespace %s)", ref, environment.name, environment.namespace)
         try:
-            result = roll_out(client_factory(environment.conn_id), render_plan(plan), plan.timeout_s, clock)
+            result = roll_out(
+                client_factory(environment.conn_id), render_plan(plan), plan.timeout_s, clock, plan.replicas
+            )
         except DeployFailed as exc:
             done = [t["environment"] for t in targets]
             raise type(exc)(f"[{environment.name}] {exc}" + (f" (already updated: {done})" if done else "")) from exc

@@ -28,6 +28,9 @@ ARTIFACT_DIR = "/artifact"  # where the serving image holds the model artifact (
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 UNBUILT = "unbuilt"  # commit/build placeholder when rendering without a build (the CLI's `render`)
 
+# The labels that mark an object as owned by one automation's variation (what rollout.prune selects on).
+OWNER_LABELS = ("app.kubernetes.io/managed-by", "app", "variation", "automation")
+
 _INVALID_DNS = re.compile(r"[^a-z0-9-]+")
 _INVALID_LABEL = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -200,12 +203,15 @@ def _pod_spec(plan: DeployPlan) -> dict[str, Any]:
 
 
 def deployment(plan: DeployPlan) -> dict[str, Any]:
+    # With an autoscaler, the autoscaler owns spec.replicas: sending it would undo its count on every deploy
+    # (rollout.py hands the field over on the way, see ownership.py).
+    replicas = {} if plan.autoscaling is not None else {"replicas": plan.replicas}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": _metadata(plan, plan.deployment_name, pod_labels(plan)),
         "spec": {
-            "replicas": plan.replicas,
+            **replicas,
             "selector": {"matchLabels": selector_labels(plan)},
             # maxUnavailable 0: the previous version keeps serving at full strength until new pods are ready.
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},

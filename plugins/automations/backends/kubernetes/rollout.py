@@ -20,12 +20,21 @@ from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
 from ..errors import DeployFailed, RollbackFailed, RolledBack
-from .client import KubeClient
+from . import ownership
+from .client import KubeApiError, KubeClient
+from .manifests import FIELD_MANAGER, OWNER_LABELS
 
 log = logging.getLogger(__name__)
 
 LAST_GOOD_SUFFIX = "-last-good"
 LAST_GOOD_KEY = "deployment.json"
+# Kinds a render may stop containing; the Services and the Deployment are always rendered.
+PRUNABLE = (
+    ("keda.sh/v1alpha1", "ScaledObject"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("v1", "ServiceAccount"),
+)
 POLL_SECONDS = 2.0
 # Fields the API server owns: applying them back would fail or fight the server.
 _SERVER_METADATA = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink")
@@ -59,6 +68,8 @@ class RolloutResult:
     deployment: str
     changed: bool  # False when the apply left the Deployment's generation unchanged (a re-run with no changes)
     message: str
+    warnings: tuple[str, ...] = ()  # objects after a healthy rollout that failed to apply (the autoscaler)
+    pruned: tuple[str, ...] = ()  # Kind/name of owned objects deleted because the render no longer has them
 
 
 # ------------------------------------------------------------------------------------------------ pure parts
@@ -73,6 +84,8 @@ def rollout_status(live: dict[str, Any]) -> RolloutStatus:
     for condition in status.get("conditions") or []:
         if condition.get("type") == "Progressing" and condition.get("reason") == "ProgressDeadlineExceeded":
             return RolloutStatus(False, True, f"ProgressDeadlineExceeded: {condition.get('message', '')}".strip())
+        if _refused(condition):  # admission refuses every pod (Pod Security, quota): no point in waiting
+            return RolloutStatus(False, True, f"FailedCreate: {condition.get('message', '')}".strip())
     wanted = spec.get("replicas", 1)
     updated, available = status.get("updatedReplicas", 0), status.get("availableReplicas", 0)
     old = max(0, status.get("replicas", 0) - updated)
@@ -80,6 +93,11 @@ def rollout_status(live: dict[str, Any]) -> RolloutStatus:
     if old:
         message += f", {old} old pending termination"
     return RolloutStatus(updated >= wanted and old == 0 and available >= updated, False, message)
+
+
+def _refused(condition: dict[str, Any]) -> bool:
+    message = str(condition.get("message", ""))
+    return condition.get("type") == "ReplicaFailure" and "forbidden" in message.lower()
 
 
 def restorable(live: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +154,12 @@ def save_last_good(client: KubeClient, deployment: dict[str, Any]) -> Optional[d
 def wait_for_rollout(
     client: KubeClient, namespace: str, name: str, timeout_s: float, clock: Clock, poll_s: float = POLL_SECONDS
 ) -> RolloutStatus:
-    """Poll until the rollout completes, fails, or ``timeout_s`` passes; log each change of progress."""
+    """Poll until the rollout completes or fails; log each change of progress.
+
+    ``timeout_s`` is the budget *between two steps of progress* (any change of the updated/available counts resets
+    it, as the controller's progressDeadlineSeconds does), so a healthy rollout of many slow-starting pods is not cut
+    short; a rollout that stops progressing fails after ``timeout_s``.
+    """
     deadline = clock.monotonic() + timeout_s
     last = ""
     while True:
@@ -145,10 +168,11 @@ def wait_for_rollout(
         if status.message != last:
             log.info("%s/%s: %s", namespace, name, status.message)
             last = status.message
+            deadline = clock.monotonic() + timeout_s
         if status.done or status.failed:
             return status
         if clock.monotonic() >= deadline:
-            return RolloutStatus(False, True, f"timed out after {timeout_s:g}s ({status.message})")
+            return RolloutStatus(False, True, f"timed out: no progress for {timeout_s:g}s ({status.message})")
         clock.sleep(poll_s)
 
 
@@ -171,35 +195,118 @@ def _restore(
     raise RolledBack(f"{what}; rolled back to {_image(previous)}, which is serving again")
 
 
+def dry_run(client: KubeClient, objects: list[dict[str, Any]]) -> None:
+    """Server-side dry run of every object before anything changes: admission, schema and immutable-field errors
+    (a 422, a 403 from Pod Security, a 404 for a missing CRD) fail here, with nothing applied."""
+    for obj in objects:
+        try:
+            client.apply(obj, dry_run=True)
+        except KubeApiError as exc:
+            what = f"{obj['kind']} {obj['metadata']['namespace']}/{obj['metadata']['name']}"
+            raise DeployFailed(
+                f"the API server refused {what} in a dry run, so nothing was changed: {exc}{_hint(obj, exc)}"
+            ) from exc
+
+
+def _hint(obj: dict[str, Any], exc: KubeApiError) -> str:
+    if exc.status == 404 and obj["kind"] == "ScaledObject":
+        return " (KEDA is not installed in this cluster: install it, or set AUTOMATIONS_KEDA_ENABLED=false for an HPA)"
+    if exc.status == 422 and "immutable" in exc.message:
+        return " (an immutable field changed: delete the old object, or keep its old value)"
+    return ""
+
+
+def _apply_deployment(
+    client: KubeClient, deployment: dict[str, Any], before: Optional[dict[str, Any]], initial_replicas: int
+) -> dict[str, Any]:
+    """Apply the Deployment; when it has no ``replicas`` (an autoscaler owns the scale), hand ``replicas`` over
+    (ownership.py) instead of letting the API server reset it to 1."""
+    if "replicas" in deployment["spec"]:
+        return client.apply(deployment)
+    if before is None:  # create at a sensible size, then release the field below
+        before = client.apply({**deployment, "spec": {**deployment["spec"], "replicas": initial_replicas}})
+    if FIELD_MANAGER in ownership.owners(before, ownership.REPLICAS):
+        try:
+            client.apply(ownership.replicas_handover(before), field_manager=ownership.HANDOVER_MANAGER, force=False)
+        except KubeApiError as exc:
+            if exc.status != 409:  # 409: another manager holds a different value; it owns the field, fine
+                raise
+    return client.apply(deployment)
+
+
+def _apply_after(client: KubeClient, objects: list[dict[str, Any]]) -> list[str]:
+    """Apply the objects that follow a healthy rollout (the autoscaler); a failure is a warning, not a failed
+    deploy: the new version is serving."""
+    warnings = []
+    for obj in objects:
+        try:
+            client.apply(obj)
+        except KubeApiError as exc:
+            warnings.append(f"{obj['kind']} {obj['metadata']['name']} was not applied: {exc}")
+            log.warning("the rollout is healthy but %s", warnings[-1])
+    return warnings
+
+
+def prune(client: KubeClient, objects: list[dict[str, Any]], owner: dict[str, str]) -> list[str]:
+    """Delete the objects carrying ``owner`` labels that this render no longer contains (an autoscaler removed from
+    the spec, KEDA switched off); kinds the cluster does not serve are skipped. Returns ``Kind/name`` deleted."""
+    rendered = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    namespace = objects[0]["metadata"]["namespace"]
+    deleted = []
+    for api_version, kind in PRUNABLE:
+        try:
+            live = client.list(api_version, kind, namespace, owner)
+        except KubeApiError as exc:
+            if exc.status == 404:
+                continue
+            raise
+        for obj in live:
+            if (kind, obj["metadata"]["name"]) not in rendered:
+                log.info("pruning %s %s/%s: no longer rendered", kind, namespace, obj["metadata"]["name"])
+                client.delete(api_version, kind, namespace, obj["metadata"]["name"])
+                deleted.append(f"{kind}/{obj['metadata']['name']}")
+    return deleted
+
+
+def _budget(deployment: dict[str, Any], timeout_s: float) -> float:
+    # The wait resets on progress; the controller's progressDeadlineSeconds answers first when it is longer.
+    return max(timeout_s, float(deployment["spec"].get("progressDeadlineSeconds", 0)) + 2 * POLL_SECONDS)
+
+
 def roll_out(
     client: KubeClient,
     objects: list[dict[str, Any]],
     timeout_s: float,
     clock: Optional[Clock] = None,
+    initial_replicas: int = 1,
 ) -> RolloutResult:
-    """Apply ``objects`` (exactly one Deployment among them), wait, and roll back on failure or timeout.
+    """Dry-run everything, apply ``objects`` (exactly one Deployment among them), wait, roll back on failure.
 
     Objects before the Deployment (ServiceAccount, Services) are applied first so new pods find them; objects after
-    it (the autoscaler) only once the rollout is healthy, so a failed rollout keeps the old scaling rules.
+    it (the autoscaler) only once the rollout is healthy, so a failed rollout keeps the old scaling rules. Objects
+    owned by this variation that the render no longer contains are pruned after a healthy rollout.
     """
     clock = clock or SystemClock()
     index = next(i for i, obj in enumerate(objects) if obj["kind"] == "Deployment")
     deployment = objects[index]
     namespace, name = deployment["metadata"]["namespace"], deployment["metadata"]["name"]
+    dry_run(client, objects)
     for obj in objects[:index]:
         client.apply(obj)
     previous = save_last_good(client, deployment)
     before = _get_deployment(client, namespace, name)
-    live = client.apply(deployment)
+    live = _apply_deployment(client, deployment, before, initial_replicas)
     changed = before is None or before["metadata"].get("generation") != live["metadata"].get("generation")
-    status = wait_for_rollout(client, namespace, name, timeout_s, clock)
+    budget = _budget(deployment, timeout_s)
+    status = wait_for_rollout(client, namespace, name, budget, clock)
     if not status.done:
         if previous is None:
             raise DeployFailed(
                 f"first rollout of {namespace}/{name} to {_image(deployment)} failed: {status.message}; "
                 "there is no earlier version to roll back to, so the Deployment is left as is for inspection"
             )
-        _restore(client, previous, deployment, status.message, timeout_s, clock)
-    for obj in objects[index + 1 :]:
-        client.apply(obj)
-    return RolloutResult(namespace, name, changed, status.message)
+        _restore(client, previous, deployment, status.message, budget, clock)
+    warnings = _apply_after(client, objects[index + 1 :])
+    owner = {k: v for k, v in (deployment["metadata"].get("labels") or {}).items() if k in OWNER_LABELS}
+    pruned = prune(client, objects, owner) if len(owner) == len(OWNER_LABELS) else []
+    return RolloutResult(namespace, name, changed, status.message, tuple(warnings), tuple(pruned))

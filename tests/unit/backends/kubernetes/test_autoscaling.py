@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 
 import jsonschema
@@ -152,10 +153,33 @@ def test_hpa_fallback_is_valid_autoscaling_v2(version):
     assert spec["minReplicas"] == 1  # HPA cannot scale to zero
     assert spec["maxReplicas"] == 6
     assert spec["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 120
-    kinds = {m["type"] for m in spec["metrics"]}
-    assert kinds == {"Resource", "External"}
-    cpu = next(m for m in spec["metrics"] if m["type"] == "Resource" and m["resource"]["name"] == "cpu")
-    assert cpu["resource"]["target"] == {"type": "Utilization", "averageUtilization": 70}
+    assert {m["type"] for m in spec["metrics"]} == {"External"}  # the same PromQL as KEDA, via prometheus-adapter
+    cpu = next(m for m in spec["metrics"] if m["external"]["metric"]["name"] == "automations_cpu_p95_5m")
+    assert cpu["external"]["target"] == {"type": "Value", "value": "70"}
+
+
+@pytest.mark.parametrize("metric, aggregation", ALL_PAIRS, ids=[f"{m.value}-{a.value}" for m, a in ALL_PAIRS])
+def test_keda_and_hpa_use_the_same_target_type_value_for_whole_variation_figures(metric, aggregation):
+    trigger = {"query_spec": {"metric_type": metric.value, "aggregation_type": aggregation.value, "time_period": 5},
+               "threshold": 70}
+    scale = {"min_replica_count": 1, "max_replica_count": 6, "triggers": [trigger]}
+    keda = autoscaling.autoscaler(plan(scale))["spec"]["triggers"][0]["metricType"]
+    hpa = autoscaling.autoscaler(plan(scale, keda=False))["spec"]["metrics"][0]["external"]["target"]
+    assert keda == hpa["type"]
+    per_replica = metric is MetricType.throughput or aggregation is AggregationType.sum
+    assert keda == ("AverageValue" if per_replica else "Value")
+    assert hpa[("averageValue" if per_replica else "value")] == "70"
+
+
+def test_value_target_scales_on_the_figure_not_on_the_figure_divided_by_replicas():
+    # The HPA formula both KEDA and HPA apply: Value -> ceil(replicas * value / threshold);
+    # AverageValue -> ceil(value / threshold). An average latency of 140 ms with a 70 ms target at 4 replicas:
+    replicas, value, threshold = 4, 140.0, 70.0
+    assert math.ceil(replicas * value / threshold) == 8  # Value: doubles the pods, as the user means
+    assert math.ceil(value / threshold) == 2  # AverageValue (KEDA's default) would scale 4 pods *down* to 2
+    trigger = {"query_spec": {"metric_type": "latency", "aggregation_type": "avg", "time_period": 5}, "threshold": 70}
+    scale = {"min_replica_count": 1, "max_replica_count": 9, "triggers": [trigger]}
+    assert autoscaling.autoscaler(plan(scale))["spec"]["triggers"][0]["metricType"] == "Value"
 
 
 def test_hpa_default_metric_when_no_triggers():

@@ -168,9 +168,12 @@ def test_iam_role_becomes_a_service_account_with_the_irsa_annotation():
     assert not by_kind(objects(), "ServiceAccount")
 
 
-def test_autoscaled_replicas_start_inside_the_autoscaler_range():
+def test_autoscaled_deployment_leaves_replicas_to_the_autoscaler_but_starts_inside_its_range():
     auto = automation(number_of_pods=10, auto_scale_config={"min_replica_count": 1, "max_replica_count": 4})
-    assert by_kind(objects(auto), "Deployment")[0]["spec"]["replicas"] == 4
+    assert "replicas" not in by_kind(objects(auto), "Deployment")[0]["spec"]
+    plan = deploy.plan_for(auto, get_settings(), ENV, "reg.example/m:1", "c" * 12, "b-1")
+    assert plan.replicas == 4  # the size of the first create (rollout.roll_out's initial_replicas)
+    assert by_kind(objects(automation(number_of_pods=2)), "Deployment")[0]["spec"]["replicas"] == 2
 
 
 def test_apply_order_puts_the_autoscaler_after_the_deployment():
