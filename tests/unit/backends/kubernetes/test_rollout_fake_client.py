@@ -97,4 +97,5 @@ def test_fake_dynamic_api_errors_cross_the_boundary_as_kube_api_error(fake_clien
 
 def test_fake_dynamic_delete(fake_client):
     fake_client.delete("keda.sh/v1alpha1", "ScaledObject", "ns", "m")
-    assert FakeDynamicClient.calls == [("delete", ("keda.sh/v1alpha1", "ScaledObject"), {"name": "m", "namespace": "ns"})]
+    call = ("delete", ("keda.sh/v1alpha1", "ScaledObject"), {"name": "m", "namespace": "ns"})
+    assert FakeDynamicClient.calls == [call]
