@@ -65,7 +65,9 @@ def _environment_problems(automation, known: list[str], settings: Settings) -> l
         DefinitionError(
             display(automation.source),
             path,
-            f"unknown environment {name!r} (known: {known}, from {settings.environments_file})",
+            f"unknown environment {name!r} (known: {known}). Qwak created environments on its server; here add it "
+            f"to {settings.environments_file} as 'environments: {{{name}: {{conn_id: <kubernetes connection id>, "
+            "namespace: <namespace>}}}}'",
         )
         for name in unknown_environments(spec, settings)
     ]

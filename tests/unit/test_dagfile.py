@@ -32,6 +32,9 @@ def test_unknown_environment_is_a_validation_error_and_drops_only_that_automatio
     [error] = result.errors
     assert error.file.endswith("typo.yaml") and error.path == "action.deployment_spec.environments"
     assert error.reason.startswith("unknown environment 'prodution' (known: ['production']")
+    # Qwak users made environments on the server: the error says how to add one here.
+    assert f"add it to {settings.environments_file}" in error.reason
+    assert "environments: {prodution: {conn_id:" in error.reason
 
 
 def test_a_broken_environments_file_is_reported(settings):

@@ -1,7 +1,7 @@
 """The definition language: Qwak's automation classes as strict pydantic models."""
 
 from .action import Action, BuildDeploy, FrogmlBuildDeploy, QwakBuildDeploy
-from .automation import Automation
+from .automation import Automation, AutomationAudit
 from .build import BuildSpecifications
 from .conditions import BuildMetric, DeployedBuildMetric, DeploymentCondition
 from .deployment import (
@@ -20,6 +20,7 @@ __all__ = [
     "Action",
     "AggregationType",
     "Automation",
+    "AutomationAudit",
     "AutoScaleQuerySpec",
     "AutoScaleTrigger",
     "AutoScalingConfig",

@@ -8,17 +8,37 @@ from pydantic import Field, StrictStr
 
 from .base import SpecModel
 from .enums import PurchaseOption
-from .fields import EnvVars, NonNegativeInt, ParamValue
+from .fields import EnvVars, MainDir, NonNegativeInt, ParamValue
 from .git import GitBranch, GitLocation, GitUri, split_git_uri
 from .resources import AnyResources, CpuResources
 
 
 class BuildSpecifications(SpecModel):
+    sdk_fields = (
+        "parameters",
+        "git_uri",
+        "tags",
+        "git_access_token_secret",
+        "git_branch",
+        "main_dir",
+        "base_image",
+        "assumed_iam_role",
+        "resources",
+        "dependency_file_path",
+        "env_vars",
+        "git_ssh_token_secret",
+        "gpu_compatible",
+        "push_image",
+        "purchase_option",
+        "provision_instance_timeout",
+        "service_account_key_secret_name",
+    )
+
     git_uri: GitUri
     git_access_token_secret: Optional[StrictStr] = None
     git_ssh_token_secret: Optional[StrictStr] = None
     git_branch: GitBranch = "main"
-    main_dir: StrictStr = Field(default="main", min_length=1, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+    main_dir: MainDir = "main"
     tags: list[StrictStr] = Field(default_factory=list)
     env_vars: EnvVars = Field(default_factory=list)
     parameters: dict[StrictStr, ParamValue] = Field(default_factory=dict)

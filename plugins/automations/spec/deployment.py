@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from pydantic import AliasChoices, Field, StrictStr, field_validator, model_validator
 
@@ -37,11 +37,24 @@ class AutoScalingPrometheusTrigger(AutoScaleTrigger):
 
 
 class AutoScalingConfig(SpecModel):
-    min_replica_count: NonNegativeInt
+    min_replica_count: NonNegativeInt = 1
     max_replica_count: PositiveInt
     polling_interval: PositiveInt = 30
     cool_down_period: NonNegativeInt = 300
     triggers: list[AutoScalingPrometheusTrigger] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sdk_none_means_default(cls, data: Any) -> Any:
+        # The SDK's fields all default to None, which Qwak's server fills in; here the defaults above do.
+        if not isinstance(data, dict):
+            return data
+        if data.get("max_replica_count") is None:
+            raise ValueError(
+                "max_replica_count is required (the SDK's None leaves autoscaling to the server's defaults); "
+                "give it, or leave auto_scale_config out to run number_of_pods replicas"
+            )
+        return {key: value for key, value in data.items() if value is not None}
 
     @model_validator(mode="after")
     def _min_not_above_max(self) -> AutoScalingConfig:
@@ -51,6 +64,9 @@ class AutoScalingConfig(SpecModel):
                 f"max_replica_count ({self.max_replica_count})"
             )
         return self
+
+
+_TIMEOUT_KEYS = ("deployment_timeout", "deployment_process_timeout_limit")
 
 
 class DeploymentSpecifications(SpecModel):
@@ -77,9 +93,12 @@ class DeploymentSpecifications(SpecModel):
     @model_validator(mode="before")
     @classmethod
     def _one_timeout_spelling(cls, data: object) -> object:
-        if isinstance(data, dict) and {"deployment_timeout", "deployment_process_timeout_limit"} <= data.keys():
+        if not isinstance(data, dict):
+            return data
+        if {"deployment_timeout", "deployment_process_timeout_limit"} <= data.keys():
             raise ValueError("give deployment_timeout or deployment_process_timeout_limit, not both")
-        return data
+        # The SDK's default 0 means "no limit", as None does here.
+        return {k: (None if k in _TIMEOUT_KEYS and v == 0 and v is not False else v) for k, v in data.items()}
 
     @property
     def deployment_process_timeout_limit(self) -> Optional[int]:

@@ -14,7 +14,9 @@ _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _DAG_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$")
 _LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
-_SQL_START = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
+# SELECT/WITH after any leading blank lines and SQL comments (-- line or /* block */), as SQL editors leave them.
+_SQL_START = re.compile(r"^(\s+|--[^\n]*(\n|$)|/\*.*?\*/)*(select|with)\b", re.IGNORECASE | re.DOTALL)
+_MAIN_DIR = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _SHORT_INTERVAL = re.compile(r"^(?P<n>[1-9][0-9]*)\s*(?P<unit>s|m|h|d|w)$")
 _INTERVAL_WORDS = {
     "hourly": timedelta(hours=1),
@@ -61,8 +63,26 @@ def _check_label_value(value: str) -> str:
 
 def _require_string_threshold(value: object) -> object:
     if not isinstance(value, str):
-        raise ValueError(f"threshold must be a string, e.g. '{value}' in quotes, or a SQL query (as Qwak documents)")
+        raise ValueError(
+            f"threshold must be a string: Qwak's SDK would have sent {value!r} as text, here write it in quotes "
+            f"(threshold='{value}') or give a SQL query"
+        )
     return value
+
+
+def _normalize_main_dir(value: str) -> str:
+    text = value.strip()
+    while text.startswith("./"):
+        text = text[2:]
+    text = text.strip("/")
+    if "/" in text:
+        raise ValueError(
+            f"main_dir {value!r} must be one folder inside the model directory; "
+            "put the folders above it into git_uri's '#sub/dir' (e.g. git_uri='...git#models/churn', main_dir='main')"
+        )
+    if not _MAIN_DIR.match(text):
+        raise ValueError(f"main_dir {value!r} must be a folder name Python can import (letters, digits, '_')")
+    return text
 
 
 def is_number(text: str) -> bool:
@@ -83,7 +103,10 @@ def check_cron(value: str) -> str:
     from croniter import croniter
 
     if not croniter.is_valid(value):
-        raise ValueError(f"cron {value!r} is not a valid cron expression")
+        raise ValueError(
+            f"cron {value!r} is not a valid cron expression (Qwak's SDK passes any text to its server unchecked); "
+            "write five fields like '0 2 * * *', or use interval: e.g. interval='1d'"
+        )
     return value
 
 
@@ -134,6 +157,7 @@ def _stringify_scalar(value: object) -> object:
     return value
 
 
+MainDir = Annotated[StrictStr, AfterValidator(_normalize_main_dir)]
 Memory = Annotated[StrictStr, AfterValidator(normalize_memory)]
 EnvVars = Annotated[list[StrictStr], AfterValidator(_check_env_vars)]
 DagId = Annotated[StrictStr, AfterValidator(_check_dag_id)]

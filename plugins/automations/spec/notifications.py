@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, Tag
+from pydantic import BeforeValidator, Field, Tag
 
 from .base import SpecModel
 from .polymorphic import discriminator
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
 
 
 class Notification(SpecModel):
@@ -20,7 +24,8 @@ class SlackNotification(Notification):
 
 class CustomWebhook(Notification):
     url: str = Field(min_length=1)
-    http_method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    # The SDK takes the method in any case (it upper-cases it) and knows HEAD too.
+    http_method: Annotated[Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], BeforeValidator(_upper)] = "GET"
     headers: dict[str, str] = Field(default_factory=dict)
     data: dict[str, str] = Field(default_factory=dict)
 

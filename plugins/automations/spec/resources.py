@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional, Union
+from typing import Annotated, Any, Optional, Union
 
-from pydantic import Field, Tag
+from pydantic import Field, Tag, model_validator
 
 from .base import SpecModel
 from .enums import GpuType
@@ -24,6 +24,18 @@ class CpuResources(Resources):
 class GpuResources(Resources):
     gpu_type: GpuType
     gpu_amount: PositiveInt = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sdk_amount_default(cls, data: Any) -> Any:
+        # The SDK's default is None (sent as 0, which Qwak reads as one GPU); an instance-style type names its count.
+        if not isinstance(data, dict) or data.get("gpu_amount") not in (None, 0):
+            return data
+        try:
+            shape = GpuType(str(data.get("gpu_type"))).shape
+        except ValueError:
+            shape = None  # the field validator reports the unknown type
+        return {**data, "gpu_amount": shape.gpus if shape else 1}
 
 
 class ClientResources(Resources):

@@ -164,7 +164,7 @@ def for_cpu(cpu_fraction: float, memory: str) -> Placement:
 
 def gpu_entry(gpu_type: GpuType | str) -> dict:
     types = tables()["gpu_types"].get("types", {})
-    name = GpuType(gpu_type).value
+    name = GpuType(gpu_type).family.value  # instance-style names (NVIDIA_T4_1_16_60) run on their family's nodes
     if name not in types:
         raise ValueError(f"GPU type {name} has no entry in gpu_types.yaml; known: {sorted(types)}")
     return types[name]
@@ -174,6 +174,9 @@ def for_gpu(gpu: GpuResources, cpu_fraction: Optional[float] = None, memory: Opt
     """GPU count in limits, the type's node labels, and a toleration for the GPU taint."""
     table = tables()["gpu_types"]
     per_gpu = table.get("per_gpu") or {}
+    shape = GpuType(gpu.gpu_type).shape  # an instance-style name carries its own vCPUs and memory
+    if shape and not cpu_fraction:
+        cpu_fraction, memory = float(shape.cpus), memory or f"{shape.memory_gib}Gi"
     cpu = cpu_quantity(cpu_fraction) if cpu_fraction else _scaled_cpu(per_gpu.get("cpu"), gpu.gpu_amount)
     mem = memory or _scaled_memory(per_gpu.get("memory"), gpu.gpu_amount)
     base = Placement(requests={k: v for k, v in (("cpu", cpu), ("memory", mem)) if v})

@@ -52,7 +52,14 @@ def test_every_qwak_gpu_type_has_a_mapping_that_selects_nodes(gpu_type):
 
 def test_gpu_table_has_no_entries_for_unknown_types():
     names = set(placement.tables()["gpu_types"]["types"])
-    assert names == {t.value for t in GpuType}
+    assert names == {t.family.value for t in GpuType}
+
+
+def test_instance_style_gpu_name_places_on_its_family_with_its_own_size():
+    p = placement.for_gpu(GpuResources(gpu_type="NVIDIA_T4_4_16_104"))
+    assert p.limits["nvidia.com/gpu"] == "4"
+    assert p.requests == {"cpu": "16", "memory": "104Gi"}
+    assert p.node_selector == {"nvidia.com/gpu.product": "Tesla-T4"}
 
 
 def test_single_product_becomes_node_selector_and_several_become_affinity():

@@ -1,0 +1,43 @@
+"""``automations.build_and_deploy_action``: the names of the SDKs' ``build_and_deploy_action`` submodule."""
+
+from .spec import (
+    AggregationType,
+    AutoScaleQuerySpec,
+    AutoScaleTrigger,
+    AutoScalingConfig,
+    AutoScalingPrometheusTrigger,
+    BuildMetric,
+    BuildSpecifications,
+    ClientResources,
+    CpuResources,
+    DeployedBuildMetric,
+    DeploymentCondition,
+    DeploymentSpecifications,
+    FrogmlBuildDeploy,
+    GpuResources,
+    MetricType,
+    QwakBuildDeploy,
+    Resources,
+    ThresholdDirection,
+)
+
+__all__ = [
+    "AggregationType",
+    "AutoScaleQuerySpec",
+    "AutoScaleTrigger",
+    "AutoScalingConfig",
+    "AutoScalingPrometheusTrigger",
+    "BuildMetric",
+    "BuildSpecifications",
+    "ClientResources",
+    "CpuResources",
+    "DeployedBuildMetric",
+    "DeploymentCondition",
+    "DeploymentSpecifications",
+    "FrogmlBuildDeploy",
+    "GpuResources",
+    "MetricType",
+    "QwakBuildDeploy",
+    "Resources",
+    "ThresholdDirection",
+]
