@@ -64,8 +64,8 @@ def _check_label_value(value: str) -> str:
 def _require_string_threshold(value: object) -> object:
     if not isinstance(value, str):
         raise ValueError(
-            f"threshold must be a string: Qwak's SDK would have sent {value!r} as text, here write it in quotes "
-            f"(threshold='{value}') or give a SQL query"
+            f"threshold must be a string: Qwak's SDK would have sent {value!r} as text; here quote it ('{value}') "
+            "or give a SQL query"
         )
     return value
 

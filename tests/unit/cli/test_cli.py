@@ -42,7 +42,8 @@ def test_validate_prints_one_file_path_reason_line_per_problem_and_exits_1():
     assert len(lines) == 4
     assert (
         "tests/fixtures/definitions/mixed/bad_threshold.yaml: action.deployment_condition.0.threshold: "
-        "threshold must be a string, e.g. '0.65' in quotes, or a SQL query (as Qwak documents)"
+        "threshold must be a string: Qwak's SDK would have sent 0.65 as text; "
+        "here quote it ('0.65') or give a SQL query"
     ) in lines
     assert all(line.count(": ") >= 2 and line.startswith("tests/fixtures/definitions/mixed/") for line in lines)
 

@@ -151,7 +151,7 @@ def test_stricter_rules_say_what_the_sdk_accepted_and_how_to_write_it_here():
     with pytest.raises(ValidationError) as info:
         BuildMetric("m", threshold=0.65)
     assert "Qwak's SDK would have sent 0.65 as text" in str(info.value)
-    assert "threshold='0.65'" in str(info.value)
+    assert "quote it ('0.65')" in str(info.value)
     with pytest.raises(ValidationError) as info:
         ScheduledTrigger(cron="every day")
     assert "passes any text to its server unchecked" in str(info.value)
