@@ -12,10 +12,11 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: help setup demo test bench lint
+.PHONY: help setup demo airflow test bench lint
 
 help:
 	@echo "make demo   - set up, then build, gate and deploy the example model locally"
+	@echo "make airflow - the Airflow UI with this project's DAGs (local backend, SQLite) until Ctrl-C"
 	@echo "make test   - set up, then run every test tier (unit, DAG integrity, integration, e2e)"
 	@echo "make bench  - DAG parse-time and task-start benchmarks"
 
@@ -30,6 +31,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 demo: setup
 	scripts/demo.sh
+
+airflow: setup
+	@$(PY) scripts/airflow_ui.py
 
 test: setup
 	scripts/test.sh

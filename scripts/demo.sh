@@ -34,3 +34,6 @@ fi
 
 step "Result"
 "$PY" scripts/demo_report.py example_classifier
+
+printf '\nOpen this run, its logs and the trigger form in the Airflow UI:  make airflow\n'
+printf '(the same home, so the demo run is there; it prints the URL and the login, Ctrl-C stops it)\n'

@@ -9,15 +9,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.support.airflow_server import AirflowServer, free_port, tail, token
 
 ROOT = Path(__file__).resolve().parents[3]
 VALID = """\
@@ -36,47 +32,6 @@ action:
   deployment_condition: {metric_name: f1_score, threshold: 0.8}
 """
 START_TIMEOUT_S = 120
-
-
-@dataclass
-class AirflowServer:
-    url: str
-    token: str
-    home: Path
-    log: Path
-
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            f"{self.url}{path}",
-            data=data,
-            method=method,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read() or b"{}")
-
-    def wait_for(self, predicate, what: str, timeout_s: float = 90):
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(1)
-        raise AssertionError(f"timed out after {timeout_s}s waiting for {what}; log tail:\n{tail(self.log)}")
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _environment(home: Path, definitions: Path, port: int) -> dict[str, str]:
@@ -104,13 +59,7 @@ def _token(url: str, home: Path) -> str | None:
     passwords = home / "simple_auth_manager_passwords.json.generated"
     if not passwords.exists():
         return None
-    body = json.dumps({"username": "admin", "password": json.loads(passwords.read_text())["admin"]}).encode()
-    req = urllib.request.Request(f"{url}/auth/token", data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            return json.loads(resp.read())["access_token"]
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
+    return token(url, "admin", json.loads(passwords.read_text())["admin"])
 
 
 @pytest.fixture(scope="session")

@@ -2,53 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
+from tests.support.chromium import FLAGS, ensure_chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _ensure_chromium() -> Path:
-    output = ""
-    if not CHROMIUM.exists() and shutil.which("apt-get"):
-        apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600"]
-        for step in ([*apt, "update", "-qq"], [*apt, "install", "-y", "-qq", "chromium"]):  # lists may be empty
-            done = subprocess.run(
-                step,
-                capture_output=True,
-                text=True,
-                check=False,
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            )
-            output += done.stdout[-1500:] + done.stderr[-1500:]
-    if not CHROMIUM.exists():
-        message = f"Debian's chromium is not installed and could not be installed: {output[-2000:]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
 
 @pytest.fixture(scope="module")
 def page(airflow, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(_ensure_chromium()), args=FLAGS)
+        browser = pw.chromium.launch(executable_path=str(ensure_chromium()), args=FLAGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         # The simple auth manager reads its JWT from this cookie: logged in without the form.
         context.add_cookies([{"name": "_token", "value": airflow.token, "url": airflow.url}])
