@@ -123,6 +123,15 @@ def train(source: Path, main_dir: str, output: Path) -> dict[str, float]:
     return metrics
 
 
+def install_warnings(source: Path) -> list[str]:
+    """What ``install`` changed about the dependencies (its report in the model directory), for the result."""
+    report = source / contract.INSTALL_REPORT_FILE
+    try:
+        return list(json.loads(report.read_text()).get("warnings", []))
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
 def run(source: Path, main_dir: str, output: Path, xcom_file: Optional[str]) -> int:
     source = source.resolve()
     try:
@@ -142,7 +151,9 @@ def run(source: Path, main_dir: str, output: Path, xcom_file: Optional[str]) -> 
     except Exception:
         traceback.print_exc()
         return contract.EXIT_BUILD_FAILED
-    result = contract.BuildResult(metrics=metrics, tests=counts, python=sys.executable)
+    result = contract.BuildResult(
+        metrics=metrics, tests=counts, python=sys.executable, warnings=install_warnings(source)
+    )
     result.write(output / contract.RESULT_FILE)
     if xcom_file:
         result.write(Path(xcom_file))

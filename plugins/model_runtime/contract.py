@@ -13,6 +13,7 @@ from typing import Optional
 MODULE = "model_runtime"
 RESULT_FILE = "result.json"  # written by `build` into --output
 ARTIFACT_FILE = "model.pkl"  # the pickled model instance, inside --output
+INSTALL_REPORT_FILE = ".model_runtime_install.json"  # written by `install` into --source: its warnings
 SOURCE_DIR = "src"  # copy of the model directory (main/ and friends) inside --output, needed to unpickle
 KUBERNETES_XCOM_FILE = "/airflow/xcom/return.json"  # read by the KubernetesPodOperator's XCom sidecar
 
@@ -69,6 +70,7 @@ class BuildResult:
     artifact: str = ARTIFACT_FILE
     tests: dict[str, int] = field(default_factory=dict)  # {"passed": n, "failed": n}
     python: str = ""
+    warnings: list[str] = field(default_factory=list)  # what `install` changed about the dependencies
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

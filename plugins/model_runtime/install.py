@@ -1,24 +1,41 @@
 """`install`: find the model's dependency file and install it (plus pytest and pandas) into this interpreter.
 
 Runs inside the build environment with the standard library only, so the file parsers here are deliberately small.
+Every entry goes through translate.py's rules; each change is a warning line in the log and in the install report
+(``contract.INSTALL_REPORT_FILE``), which ``build`` puts into the build's result. A pinned package the index has no
+build of for this Python is relaxed to its bare name and the install retried: a pin never fails the build.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Optional
 
 from . import contract
+from .translate import Translated, conda_entry, pip_entry, poetry_entry, python_version
 
 ALWAYS = ("pytest", "pandas")  # the build runs tests/ with pytest; the server turns records into a DataFrame
 DEFAULT_FILES = ("requirements.txt", "pyproject.toml", "conda.yml", "conda.yaml")
-_CONDA_ONLY = {"python", "pip", "conda", "setuptools", "wheel"}
+MAX_RELAX_ROUNDS = 3
+_NETWORK = re.compile(
+    r"network is unreachable|temporary failure in name resolution|name or service not known|"
+    r"failed to establish a new connection|connection refused|max retries exceeded|dns error|"
+    r"could not fetch url|error sending request|failed to fetch",
+    re.IGNORECASE,
+)
+_UNSATISFIED = re.compile(
+    r"no matching distribution|could not find a version|no version of|failed to build|failed building wheel|"
+    r"has no wheels|requires-python|because|unsatisfiable",
+    re.IGNORECASE,
+)
 
 
 def find_dependency_file(source: Path, main_dir: str, explicit: Optional[str] = None) -> Optional[Path]:
@@ -35,47 +52,59 @@ def find_dependency_file(source: Path, main_dir: str, explicit: Optional[str] = 
     return None
 
 
-def requirement_args(path: Optional[Path]) -> list[str]:
-    """Installer arguments for ``path``: ``-r file`` for requirements files, explicit specs for the others."""
+def translate_file(path: Optional[Path]) -> list[Translated]:
+    """Every requirement line of ``path`` as pip takes it, with what was changed."""
     if path is None:
         return []
+    text = path.read_text()
     if path.name.endswith((".yml", ".yaml")):
-        return conda_requirements(path.read_text())
+        return conda_translated(text)
     if path.name.endswith(".toml"):
-        return pyproject_requirements(path.read_text())
-    return ["-r", str(path)]  # -r keeps the file's own options and nested -r/-c lines working
+        return pyproject_translated(text)
+    return requirements_translated(text, path.parent)
+
+
+def requirement_args(path: Optional[Path]) -> list[str]:
+    """The requirement lines of ``path`` (dropped entries left out)."""
+    return [t.requirement for t in translate_file(path) if t.requirement]
+
+
+def requirements_translated(text: str, base: Path) -> list[Translated]:
+    """A requirements.txt: nested ``-r``/``-c`` files made absolute (the lines move into a generated file)."""
+    out = []
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        nested = re.match(r"^(-r|-c|--requirement|--constraint)\s*=?\s*(\S+)$", line)
+        out.append(Translated(f"{nested[1]} {(base / nested[2]).resolve()}") if nested else pip_entry(line))
+    return out
 
 
 def pyproject_requirements(text: str) -> list[str]:
-    """PEP 621 ``[project].dependencies``; else Poetry's table, with ``^``/``~`` turned into a lower bound."""
+    return [t.requirement for t in pyproject_translated(text) if t.requirement]
+
+
+def pyproject_translated(text: str) -> list[Translated]:
+    """PEP 621 ``[project].dependencies``; else Poetry's main dependencies (not its dev groups)."""
     data = tomllib.loads(text)
     deps = data.get("project", {}).get("dependencies")
     if deps is not None:
-        return list(deps)
+        return [pip_entry(d) for d in deps]
     poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
-    return [_poetry_spec(name, spec) for name, spec in poetry.items() if name.lower() != "python"]
-
-
-def _poetry_spec(name: str, spec: object) -> str:
-    version = spec.get("version", "*") if isinstance(spec, dict) else str(spec)
-    version = version.strip()
-    if version in ("", "*"):
-        return name
-    if version[0] in "^~" and not version.startswith("~="):
-        return f"{name}>={version.lstrip('^~')}"  # the upper bound is dropped: a lower bound is what matters here
-    return f"{name}{version}" if version[0] in "<>=!~" else f"{name}=={version}"
+    return [poetry_entry(name, spec) for name, spec in poetry.items() if name.lower() != "python"]
 
 
 def conda_requirements(text: str) -> list[str]:
-    """Pip-installable entries of a conda environment file: its ``pip:`` list and the plain conda packages.
+    return [t.requirement for t in conda_translated(text) if t.requirement]
 
-    Without conda on the machine, conda entries are translated (``name=1.2`` -> ``name==1.2``, channel prefixes
-    dropped) and conda's own packages (python, pip...) skipped. ``pip:`` entries are kept verbatim.
-    """
-    specs: list[str] = []
+
+def conda_translated(text: str) -> list[Translated]:
+    """A conda environment file's ``dependencies:``: conda entries translated, its ``pip:`` list kept as pip's."""
+    out: list[Translated] = []
     in_deps, pip_indent = False, -1
     for raw in text.splitlines():
-        line = raw.split("#", 1)[0].rstrip()
+        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
         if not line.strip():
             continue
         indent = len(line) - len(line.lstrip())
@@ -89,22 +118,11 @@ def conda_requirements(text: str) -> list[str]:
         if entry.startswith("pip:"):
             pip_indent = indent
         elif 0 <= pip_indent < indent:
-            specs.append(entry)
-        elif spec := _conda_spec(entry):
+            out.append(pip_entry(entry))
+        else:
             pip_indent = -1
-            specs.append(spec)
-    return specs
-
-
-def _conda_spec(entry: str) -> Optional[str]:
-    entry = entry.split("::")[-1].replace(" ", "")
-    name = re.split(r"[=<>!]", entry, maxsplit=1)[0]
-    if name.lower() in _CONDA_ONLY or name.startswith("_"):
-        return None
-    single = re.fullmatch(r"([^=<>!]+)=([^=<>!*]+)", entry)
-    if single:  # conda's `name=1.2` is a prefix match, which pip spells `name==1.2.*`
-        return f"{single.group(1)}=={single.group(2)}.*"
-    return entry
+            out.append(conda_entry(entry))
+    return out
 
 
 def install_command(args: list[str]) -> list[str]:
@@ -115,6 +133,78 @@ def install_command(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", *args]
 
 
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pinned_name(requirement: str) -> Optional[str]:
+    match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*[=<>!~]", requirement)
+    return match[1] if match else None
+
+
+def failed_pins(output: str, requirements: list[str]) -> list[str]:
+    """The pinned requirements the installer's output names in an unsatisfiable/failed-build line."""
+    lines = [_normalized(line) for line in output.splitlines() if _UNSATISFIED.search(line)]
+    failed = []
+    for req in requirements:
+        name = _pinned_name(req)
+        if name and any(re.search(rf"(^|[^a-z0-9-]){re.escape(_normalized(name))}($|[^a-z0-9-])", ln) for ln in lines):
+            failed.append(req)
+    return failed
+
+
+def _install(requirements: list[str]) -> tuple[int, str]:
+    with tempfile.NamedTemporaryFile("w", suffix="-requirements.txt", delete=False) as fh:
+        fh.write("\n".join([*requirements, *ALWAYS]) + "\n")
+    cmd = install_command(["-r", fh.name])
+    print("model_runtime install: " + " ".join(cmd), flush=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:  # streamed, so the backend shows the installer's progress as it happens
+        print(line, end="", flush=True)
+        lines.append(line)
+    code = proc.wait()
+    os.unlink(fh.name)
+    return code, "".join(lines)
+
+
+def install_with_relaxing(requirements: list[str], warnings: list[str]) -> int:
+    for _ in range(MAX_RELAX_ROUNDS + 1):
+        code, output = _install(requirements)
+        if code == 0:
+            return contract.EXIT_OK
+        if _NETWORK.search(output):
+            print(
+                "model_runtime install: the installer could not reach the package index (no network in this build "
+                "step?). Give a mirror (PIP_INDEX_URL / UV_INDEX_URL) or a wheel cache (PIP_FIND_LINKS), or install "
+                "in a step that has network: see README 'Dependencies'.",
+                flush=True,
+            )
+            return contract.EXIT_INSTALL_FAILED
+        failed = failed_pins(output, requirements)
+        if not failed:
+            return contract.EXIT_INSTALL_FAILED
+        for req in failed:
+            bare = _pinned_name(req) or req
+            _warn(warnings, f"relaxed {req!r} to {bare!r}: no build of it for Python {python_version()} found")
+            requirements = [bare if r == req else r for r in requirements]
+    return contract.EXIT_INSTALL_FAILED
+
+
+def _warn(warnings: list[str], text: str) -> None:
+    warnings.append(text)
+    print(f"model_runtime install: WARNING: {text}", flush=True)
+
+
+def write_report(source: Path, path: Optional[Path], warnings: list[str]) -> None:
+    report = source / contract.INSTALL_REPORT_FILE
+    try:
+        report.write_text(json.dumps({"dependency_file": str(path) if path else None, "warnings": warnings}))
+    except OSError as exc:  # a read-only source still installs; the warnings are in the log
+        print(f"model_runtime install: cannot write {report}: {exc}", flush=True)
+
+
 def run(source: Path, main_dir: str, dependency_file: Optional[str]) -> int:
     try:
         path = find_dependency_file(source, main_dir, dependency_file)
@@ -122,7 +212,11 @@ def run(source: Path, main_dir: str, dependency_file: Optional[str]) -> int:
         print(f"model_runtime install: {exc}", flush=True)
         return contract.EXIT_INSTALL_FAILED
     print(f"model_runtime install: dependencies from {path or 'nothing (no dependency file)'}", flush=True)
-    cmd = install_command([*requirement_args(path), *ALWAYS])
-    print("model_runtime install: " + " ".join(cmd), flush=True)
-    code = subprocess.call(cmd)  # inherits stdout/stderr, so the backend streams the installer's progress
-    return contract.EXIT_OK if code == 0 else contract.EXIT_INSTALL_FAILED
+    warnings: list[str] = []
+    translated = translate_file(path)
+    for item in translated:
+        if item.warning:
+            _warn(warnings, item.warning)
+    code = install_with_relaxing([t.requirement for t in translated if t.requirement], warnings)
+    write_report(source, path, warnings)
+    return code

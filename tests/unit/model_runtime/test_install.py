@@ -1,3 +1,4 @@
+import json
 import sys
 
 import pytest
@@ -9,6 +10,7 @@ from model_runtime.install import (
     install_command,
     pyproject_requirements,
     requirement_args,
+    requirements_translated,
     run,
 )
 
@@ -21,7 +23,7 @@ def test_requirements_txt_is_found_first(tmp_path):
     (tmp_path / "main" / "requirements.txt").write_text("pandas\n")
     path = find_dependency_file(tmp_path, "main")
     assert path.name == "requirements.txt"
-    assert requirement_args(path) == ["-r", str(path)]
+    assert requirement_args(path) == ["pandas"]
 
 
 def test_explicit_dependency_file_relative_to_model_dir(tmp_path):
@@ -46,7 +48,7 @@ def test_poetry_pyproject():
         "[tool.poetry.dependencies]\n"
         'python = "^3.11"\nnumpy = "^1.26"\nrequests = "*"\nflask = "2.0.1"\nscipy = {version = ">=1.10"}\n'
     )
-    assert pyproject_requirements(text) == ["numpy>=1.26", "requests", "flask==2.0.1", "scipy>=1.10"]
+    assert pyproject_requirements(text) == ["numpy>=1.26,<2.0", "requests", "flask==2.0.1", "scipy>=1.10"]
 
 
 def test_conda_file_keeps_pip_entries_and_translates_conda_ones():
@@ -83,10 +85,74 @@ def test_missing_explicit_file_is_an_install_failure(tmp_path, capsys):
     assert "missing.txt" in capsys.readouterr().out
 
 
-def test_installer_failure_maps_to_the_install_exit_code(tmp_path, monkeypatch):
-    monkeypatch.setattr("subprocess.call", lambda cmd: 1)
-    assert run(tmp_path, "main", None) == contract.EXIT_INSTALL_FAILED
-    calls = []
-    monkeypatch.setattr("subprocess.call", lambda cmd: calls.append(cmd) or 0)
+FAKE_INSTALLER = """#!/bin/sh
+# uv's command line: pip install --python PY -r FILE. Records the file; fails the way the real tools do.
+file="$6"; cat "$file" >> "$LOG"; echo ---- >> "$LOG"
+if grep -q "numpy==1.19" "$file"; then
+  echo "ERROR: Could not find a version that satisfies the requirement numpy==1.19.* (from versions: 1.26.4)"
+  echo "ERROR: No matching distribution found for numpy==1.19.*"; exit 1
+fi
+if grep -q "offline" "$file"; then echo "WARNING: Retrying ... Failed to establish a new connection"; exit 1; fi
+if grep -q "broken" "$file"; then echo "ERROR: something else"; exit 1; fi
+exit 0
+"""
+
+
+@pytest.fixture
+def fake_installer(tmp_path, monkeypatch):
+    script = tmp_path / "fake-uv"
+    script.write_text(FAKE_INSTALLER)
+    script.chmod(0o755)
+    log = tmp_path / "installs.log"
+    monkeypatch.setenv(contract.ENV_UV, str(script))
+    monkeypatch.setenv("LOG", str(log))
+    return lambda: [block.split() for block in log.read_text().split("----")[:-1]]
+
+
+def _model(tmp_path, name, text):
+    (tmp_path / "model" / "main").mkdir(parents=True)
+    (tmp_path / "model" / "main" / name).write_text(text)
+    return tmp_path / "model"
+
+
+def test_a_pin_without_a_build_for_our_python_is_relaxed_and_retried(tmp_path, fake_installer, capsys):
+    source = _model(tmp_path, "conda.yml", "dependencies:\n  - python=3.9\n  - numpy=1.19\n  - scipy>=1.0\n")
+    assert run(source, "main", None) == contract.EXIT_OK
+    first, second = fake_installer()
+    assert first == ["numpy==1.19.*", "scipy>=1.0", "pytest", "pandas"]
+    assert second == ["numpy", "scipy>=1.0", "pytest", "pandas"]
+    out = capsys.readouterr().out
+    assert "WARNING: dropped the python pin 'python=3.9'" in out
+    assert "WARNING: relaxed 'numpy==1.19.*' to 'numpy': no build of it for Python 3." in out
+    report = json.loads((source / contract.INSTALL_REPORT_FILE).read_text())
+    assert len(report["warnings"]) == 2 and report["dependency_file"].endswith("conda.yml")
+
+
+def test_no_network_is_said_and_nothing_is_relaxed(tmp_path, fake_installer, capsys):
+    source = _model(tmp_path, "requirements.txt", "offline==1.0\n")
+    assert run(source, "main", None) == contract.EXIT_INSTALL_FAILED
+    assert len(fake_installer()) == 1
+    assert "could not reach the package index" in capsys.readouterr().out
+
+
+def test_a_failure_no_pin_explains_fails_the_install(tmp_path, fake_installer):
+    source = _model(tmp_path, "requirements.txt", "broken\n")
+    assert run(source, "main", None) == contract.EXIT_INSTALL_FAILED
+    assert len(fake_installer()) == 1
+
+
+def test_no_dependency_file_still_installs_pytest_and_pandas(tmp_path, fake_installer):
     assert run(tmp_path, "main", None) == contract.EXIT_OK
-    assert calls[0][-2:] == ["pytest", "pandas"]
+    assert fake_installer() == [["pytest", "pandas"]]
+
+
+def test_nested_requirement_files_are_made_absolute(tmp_path):
+    (tmp_path / "base.txt").write_text("x\n")
+    lines = requirements_translated("-r base.txt\n-c ./c.txt\nnumpy==1.26  # pin\nbad===\n", tmp_path)
+    assert [t.requirement for t in lines] == [
+        f"-r {tmp_path / 'base.txt'}",
+        f"-c {tmp_path / 'c.txt'}",
+        "numpy==1.26",
+        "bad",
+    ]
+    assert "not valid pip syntax" in lines[3].warning

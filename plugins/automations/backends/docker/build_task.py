@@ -162,6 +162,7 @@ class DockerBuildOperator(DockerOperator):
             "commit": commit,
             "image": self.image,
             "tests": result.tests,
+            "warnings": result.warnings,
             "local_artifact": str(output),
         }
 

@@ -108,6 +108,7 @@ def run_build(
         "artifact_uri": artifact_uri,
         "commit": clone["commit"],
         "tests": result.tests,
+        "warnings": result.warnings,
         "python": python,
         "runtime_path": str(benv.runtime_path),
         "local_artifact": str(output),
