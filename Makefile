@@ -12,12 +12,13 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: help setup demo airflow test bench lint
+.PHONY: help setup demo airflow test fuzz bench lint
 
 help:
 	@echo "make demo   - set up, then build, gate and deploy the example model locally"
 	@echo "make airflow - the Airflow UI with this project's DAGs (local backend, SQLite) until Ctrl-C"
 	@echo "make test   - set up, then run every test tier (unit, DAG integrity, integration, e2e)"
+	@echo "make fuzz   - 10,000 Hypothesis examples over the loader, schema and CLI; prints the counts"
 	@echo "make bench  - DAG parse-time and task-start benchmarks"
 
 setup: $(VENV)/.installed
@@ -37,6 +38,9 @@ airflow: setup
 
 test: setup
 	scripts/test.sh
+
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz -q -p no:cacheprovider
 
 lint: setup
 	$(VENV)/bin/ruff check plugins dags tests bench

@@ -21,13 +21,18 @@ class DefinitionError:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path or '<definition>'}: {self.reason}"
+        return f"{self.file}: {_one_line(self.path) or '<definition>'}: {_one_line(self.reason)}"
+
+
+def _one_line(text: str) -> str:
+    # Keys and values come from the user's file: a newline or NUL in them must not break "one line per problem".
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _clean_loc(loc: Iterable[Any]) -> str:
     # Discriminated unions put the chosen class (or "tagged-union[...]") into the path; users never wrote those.
     parts = [
-        str(p)
+        repr(p) if isinstance(p, str) and (not p or "." in p or p != p.strip()) else str(p)
         for p in loc
         if not (isinstance(p, str) and (p in _CLASS_NAMES or p.startswith(("tagged-union[", "list["))))
     ]

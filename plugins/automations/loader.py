@@ -17,10 +17,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .definition_limits import shape_problem
 from .errors import DefinitionError, from_validation_error
 from .interpolate import UnknownVariable, interpolate
 from .merge import deep_merge
 from .spec import Automation
+from .time_limit import BudgetSpent, DefinitionTimeout, time_limit
 
 DEFAULTS_FILE = "_defaults.yaml"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's loader parses ~10x faster
@@ -76,17 +78,26 @@ def load(paths: Iterable[Path], root: Path | None = None) -> LoadResult:
         result.errors.extend(errors)
         for automation in automations:
             if automation.name in seen:
-                result.errors.append(
-                    DefinitionError(
-                        display(file),
-                        "name",
-                        f"duplicate name {automation.name!r}: already defined in {display(seen[automation.name])}",
-                    )
-                )
+                result.errors.append(_duplicate(result, automation, seen))
                 continue
             seen[automation.name] = file
             result.automations.append(automation)
     return result
+
+
+def _duplicate(result: LoadResult, new: LoadedAutomation, seen: dict[str, Path]) -> DefinitionError:
+    """The error for the losing definition of a name used twice: the one in the file named after it wins.
+
+    That is the file a task run loads first (the parsing-context fast path), so both ways agree; otherwise the
+    first file in sorted order keeps it. Either way a new file cannot take over a name a ``<name>.yaml`` holds.
+    """
+    loser, winner = new.source, seen[new.name]
+    if new.source.stem == new.name and winner.stem != new.name:
+        index = next(i for i, a in enumerate(result.automations) if a.name == new.name)
+        result.automations[index] = new
+        seen[new.name] = new.source
+        loser, winner = winner, new.source
+    return DefinitionError(display(loser), "name", f"duplicate name {new.name!r}: already defined in {display(winner)}")
 
 
 def _common_root(paths: list[Path]) -> Path:
@@ -95,6 +106,13 @@ def _common_root(paths: list[Path]) -> Path:
 
 
 def load_file(file: Path, root: Path) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
+    try:
+        return _load_file(file, root)
+    except (Exception, RecursionError, MemoryError) as exc:  # the last line of defence: this file's error only
+        return [], [DefinitionError(display(file), "", f"could not be loaded: {type(exc).__name__}: {exc}"[:500])]
+
+
+def _load_file(file: Path, root: Path) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
     try:
         defaults = _defaults_for(file, root)
     except DefinitionLoadError as exc:
@@ -144,19 +162,35 @@ class DefinitionLoadError(Exception):
 
 def _read_yaml(file: Path) -> list[Any]:
     try:
-        text = file.read_text()
+        text = file.read_bytes().decode("utf-8")
         docs = [doc for doc in yaml.load_all(text, Loader=_YAML_LOADER) if doc is not None]
+        _check_shape(file, docs)
         # Interpolation copies the environment: only pay for it in files that use ${...}.
         return interpolate(docs) if "${" in text else docs
+    except UnicodeDecodeError as exc:
+        raise DefinitionLoadError(
+            DefinitionError(display(file), "", f"not UTF-8 text (byte {exc.start}: {exc.reason})")
+        ) from None
+    except RecursionError:  # the pure-Python YAML parser recurses per nesting level; libyaml stops at 1,000
+        raise DefinitionLoadError(DefinitionError(display(file), "", "YAML nested too deeply to parse")) from None
     except UnknownVariable as exc:
         raise DefinitionLoadError(DefinitionError(display(file), "", str(exc))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = " ".join((getattr(exc, "problem", None) or str(exc)).split())
         raise DefinitionLoadError(DefinitionError(display(file), "", f"YAML syntax error{where}: {problem}")) from None
     except OSError as exc:
         raise DefinitionLoadError(DefinitionError(display(file), "", f"cannot read: {exc}")) from None
+
+
+def _check_shape(file: Path, docs: list[Any]) -> None:
+    for index, doc in enumerate(docs):
+        problem = shape_problem(doc)
+        if problem:
+            prefix = f"document[{index}]" if len(docs) > 1 else ""
+            path = ".".join(p for p in (prefix, problem.path) if p)
+            raise DefinitionLoadError(DefinitionError(display(file), path, problem.reason))
 
 
 def _load_yaml(file: Path) -> Iterator[tuple[str, Any]]:
@@ -180,16 +214,35 @@ def _load_python(file: Path) -> Iterator[tuple[str, Any]]:
     if spec is None or spec.loader is None:
         raise DefinitionLoadError(DefinitionError(display(file), "", "cannot be imported as a Python module"))
     module = importlib.util.module_from_spec(spec)
+    limit = _python_timeout()
     try:
-        spec.loader.exec_module(module)
+        with time_limit(limit):
+            spec.loader.exec_module(module)
     except ValidationError as exc:
         first = from_validation_error(display(file), exc, exc.title)
         raise DefinitionLoadError(first[0] if len(first) == 1 else _joined(file, first)) from None
+    except DefinitionTimeout as exc:
+        reason = f"still running after {exc.seconds:.3g}s (AUTOMATIONS_PYTHON_DEFINITION_TIMEOUT is {limit:g}s)"
+        raise _python_error(file, reason) from None
+    except BudgetSpent as exc:
+        raise _python_error(file, f"not run: the DAG file's import timeout is nearly spent ({exc})") from None
+    except SystemExit as exc:  # sys.exit() in a definition must not end the DAG processor's parse of every file
+        raise _python_error(file, f"called sys.exit({exc.code!r}) while being imported") from None
     except Exception as exc:  # a user's file can raise anything; report it instead of losing other DAGs
-        raise DefinitionLoadError(DefinitionError(display(file), "", f"{type(exc).__name__}: {exc}")) from None
+        raise _python_error(file, f"{type(exc).__name__}: {exc}") from None
     finally:
         sys.modules.pop(module_name, None)
     yield from _module_automations(module)
+
+
+def _python_timeout() -> float:
+    from .settings import get_settings
+
+    return get_settings().python_definition_timeout_s
+
+
+def _python_error(file: Path, reason: str) -> DefinitionLoadError:
+    return DefinitionLoadError(DefinitionError(display(file), "", reason))
 
 
 def _joined(file: Path, errors: list[DefinitionError]) -> DefinitionError:

@@ -133,6 +133,8 @@ class Settings(_Slice):
     gate_query_timeout_s: int = _env("GATE_QUERY_TIMEOUT", 30)
     # The named deployment environments (Kubernetes clusters and namespaces).
     environments_file: AbsolutePath = _env("ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml")
+    # Longest a Python definition file may run while being imported, seconds (0: no limit of its own).
+    python_definition_timeout_s: float = _env("PYTHON_DEFINITION_TIMEOUT", 5.0)
 
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     docker: DockerSettings = Field(default_factory=DockerSettings)

@@ -115,3 +115,14 @@ def test_env_references_are_expanded_and_unknown_ones_reported(tmp_path, monkeyp
     assert [e.reason for e in result.errors] == [
         "${NOT_SET_ANYWHERE} is not set (give a default with ${NOT_SET_ANYWHERE:-value})"
     ]
+
+
+def test_a_name_used_twice_stays_with_the_file_named_after_it(tmp_path):
+    definition = "name: shared\nmodel_id: m\naction: {build_spec: {git_uri: 'https://x.example/m.git'}}\n"
+    (tmp_path / "a_newcomer.yaml").write_text(definition.replace("model_id: m", "model_id: newcomer"))
+    (tmp_path / "shared.yaml").write_text(definition)
+    result = load([tmp_path])
+    assert result.by_name()["shared"].source.name == "shared.yaml"
+    [error] = result.errors
+    assert error.file.endswith("a_newcomer.yaml") and error.path == "name"
+    assert "duplicate name 'shared': already defined in" in error.reason and "shared.yaml" in error.reason
