@@ -89,6 +89,8 @@ class KubernetesSettings(_Slice):
     git_image: str = _env("K8S_GIT_IMAGE", "alpine/git:2.45.2")
     # The build pods' service account; empty: one named after the automation when it asks for IRSA, else none.
     service_account: str = _env("K8S_SERVICE_ACCOUNT", "")
+    # Seconds a build pod may run before the kubelet stops it (activeDeadlineSeconds).
+    build_timeout_s: int = _env("K8S_BUILD_TIMEOUT", 7200)
     # Kaniko builds the serving image and pushes it with the docker-config Secret named here.
     kaniko_image: str = _env("KANIKO_IMAGE", "gcr.io/kaniko-project/executor:v1.23.2")
     registry_secret: str = _env("REGISTRY_SECRET", "registry-credentials")

@@ -19,12 +19,14 @@ from typing import Any
 
 from ...loader import LoadedAutomation
 from ...settings import Settings
-from . import build_pod
+from . import build_pod, security
 
 log = logging.getLogger(__name__)
 
 RENDER_COMMIT = "0" * 40  # what `render` shows where a run would put clone's commit
 RENDER_RUN_ID = "manual__render"
+# The XCom sidecar only sleeps and is read with `cat`; requests == limits keep a Guaranteed pod Guaranteed.
+SIDECAR_RESOURCES = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "10m", "memory": "32Mi"}}
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,6 +53,7 @@ def _operator_class():
 
         def build_pod_request_obj(self, context=None, *, dry_run: bool = False):
             pod = super().build_pod_request_obj(context, dry_run=dry_run)
+            size_sidecar(pod)
             if context:
                 add_identity(pod, self.run_identity(context), self.automation_name, self.artifact_mount)
             return pod
@@ -64,6 +67,15 @@ def _operator_class():
             return build_xcom(result, ident, self.automation_name, self.artifact_root)
 
     return BuildPodOperator
+
+
+def size_sidecar(pod) -> None:
+    """The provider takes the XCom sidecar's resources from the connection only; ours are fixed and small."""
+    from kubernetes.client import models as k8s
+
+    for container in pod.spec.containers:
+        if container.name == "airflow-xcom-sidecar" and not container.resources:
+            container.resources = k8s.V1ResourceRequirements(**SIDECAR_RESOURCES)
 
 
 def add_identity(pod, ident: build_pod.Identity, automation: str, mount: str) -> None:
@@ -97,6 +109,9 @@ def build_operator(automation: LoadedAutomation, settings: Settings):
         get_logs=True,
         on_finish_action=settings.kubernetes.on_finish_action,
         startup_timeout_seconds=plan.startup_timeout_s,
+        # A hung build must not hold the DAG forever: the kubelet kills the pod after this many seconds.
+        active_deadline_seconds=settings.kubernetes.build_timeout_s,
+        xcom_sidecar_container_security_context=security.container_context(),
         deferrable=False,  # execute() post-processes the result; a deferred run would return from the trigger
         reattach_on_restart=True,
     )
@@ -196,6 +211,14 @@ def ensure_service_account(core_v1, manifest: dict) -> str:
     except ApiException as exc:
         if exc.status != 409:  # 409 AlreadyExists: fall through to the patch
             raise
+    live = core_v1.read_namespaced_service_account(meta["name"], meta["namespace"])
+    owner = ((live.metadata.labels if live.metadata else None) or {}).get("app.kubernetes.io/managed-by")
+    if owner != "automations":  # someone else's account: changing its IAM role would change theirs
+        raise RuntimeError(
+            f"ServiceAccount {meta['namespace']}/{meta['name']} exists and is not managed by automations "
+            f"(label app.kubernetes.io/managed-by={owner!r}); refusing to set its IAM role. Rename the automation "
+            "or delete that account."
+        )
     patch = {"metadata": {"labels": meta["labels"], "annotations": meta["annotations"]}}
     core_v1.patch_namespaced_service_account(meta["name"], meta["namespace"], patch)
     log.info("updated ServiceAccount %s/%s", meta["namespace"], meta["name"])

@@ -39,7 +39,7 @@ from model_runtime import contract
 from ...ids import build_id as make_build_id
 from ...loader import LoadedAutomation
 from ...settings import PLUGINS_DIR, Settings
-from . import placement
+from . import placement, security
 
 BASE_CONTAINER = "base"  # the KubernetesPodOperator's name for the main container
 WORKSPACE = "/workspace"
@@ -87,12 +87,14 @@ def artifact_mount(settings: Settings) -> str:
 
 
 def service_account(automation: LoadedAutomation, settings: Settings) -> str:
-    """The settings' account, else a per-automation one when an IAM role must be assumed (IRSA), else none."""
-    if settings.kubernetes.service_account:
-        return settings.kubernetes.service_account
+    """A per-automation account when an IAM role must be assumed (IRSA), else the settings' shared one, else none.
+
+    The role goes on an account of this automation's own: annotating the shared account would give every
+    automation using it the last one's role.
+    """
     if automation.spec.action.build_spec.assumed_iam_role:
         return dns_name(f"{automation.name}-build")
-    return ""
+    return settings.kubernetes.service_account
 
 
 @functools.lru_cache(maxsize=1)  # computed for every DAG at parse time; the files do not change in-process
@@ -191,14 +193,24 @@ def _public_url(repo: str) -> str:
 
 def pod_template(p: BuildPodPlan) -> dict[str, Any]:
     """The pod as a manifest dict, before the operator's XCom sidecar, Airflow labels and per-run identity."""
+    source, main = _source_container(p), _main_container(p)
+    # The init container runs before the main one, so giving it the same resources costs no extra capacity and
+    # keeps the pod's QoS class what the main container's resources say.
+    source["resources"] = {
+        kind: {k: v for k, v in values.items() if k not in GPU_RESOURCES} for kind, values in main["resources"].items()
+    }
+    volumes: list[dict[str, Any]] = [
+        {"name": "workspace", "emptyDir": {"sizeLimit": WORKSPACE_SIZE}},
+        {"name": "artifacts", "persistentVolumeClaim": {"claimName": p.pvc}},
+    ]
+    if _gpus(p):  # NCCL and PyTorch DataLoader workers use /dev/shm; a container's default is 64 MiB
+        volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}})
+        main["volumeMounts"] = [*main["volumeMounts"], {"name": "dshm", "mountPath": "/dev/shm"}]
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
-        "initContainers": [_source_container(p)],
-        "containers": [_main_container(p)],
-        "volumes": [
-            {"name": "workspace", "emptyDir": {}},
-            {"name": "artifacts", "persistentVolumeClaim": {"claimName": p.pvc}},
-        ],
+        "initContainers": [source],
+        "containers": [main],
+        "volumes": volumes,
     }
     if p.service_account:
         spec["serviceAccountName"] = p.service_account
@@ -209,7 +221,7 @@ def pod_template(p: BuildPodPlan) -> dict[str, Any]:
     if p.placement.tolerations:
         spec["tolerations"] = [dict(t) for t in p.placement.tolerations]
     metadata = {"name": p.name, "namespace": p.namespace, "labels": dict(p.labels), "annotations": dict(p.annotations)}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": security.secure_pod_spec(spec)}
 
 
 def _mounts(p: BuildPodPlan) -> list[dict]:
@@ -220,15 +232,41 @@ def _env_list(env: dict[str, str]) -> list[dict]:
     return [{"name": key, "value": value} for key, value in env.items()]
 
 
+VENV = f"{WORKSPACE}/venv"
+# Build pods' scratch space: the source, the venv and pip's cache (CUDA wheels alone are several GiB).
+WORKSPACE_SIZE = "20Gi"
+EPHEMERAL_REQUEST = "10Gi"
+SHM_SIZE = "8Gi"
+GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
+
+
+def _gpus(p: BuildPodPlan) -> bool:
+    return any(key in p.placement.limits for key in GPU_RESOURCES)
+
+
+def _with_storage(resources: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Ephemeral storage for the workspace: without a request the scheduler may place a 20 GiB build on a node
+    with 2 GiB free disk, and the kubelet evicts it half way."""
+    requests = {**resources.get("requests", {}), "ephemeral-storage": EPHEMERAL_REQUEST}
+    limits = {**resources.get("limits", {}), "ephemeral-storage": WORKSPACE_SIZE}
+    return {"requests": requests, "limits": limits}
+
+
 def main_script(p: BuildPodPlan) -> str:
-    """install then build; $(VAR) references are expanded by the kubelet from the container's env, not by sh."""
-    install = contract.install_command("python", SOURCE_DIR, p.main_dir, p.dependency_file or None)
-    build = contract.build_command("python", SOURCE_DIR, p.main_dir, f"$({ENV_OUTPUT})", contract.KUBERNETES_XCOM_FILE)
-    return f"set -eu\n{shlex.join(install)}\nexec {shlex.join(build)}\n"
+    """venv, install, build; $(VAR) references are expanded by the kubelet from the container's env, not by sh.
+
+    The pod runs as a non-root user (security.py), which cannot write the image's site-packages: dependencies go
+    into a venv on the workspace that still sees the image's own packages (a CUDA image's torch, say).
+    """
+    python = f"{VENV}/bin/python"
+    venv = ["python", "-m", "venv", "--system-site-packages", VENV]
+    install = contract.install_command(python, SOURCE_DIR, p.main_dir, p.dependency_file or None)
+    build = contract.build_command(python, SOURCE_DIR, p.main_dir, f"$({ENV_OUTPUT})", contract.KUBERNETES_XCOM_FILE)
+    return f"set -eu\n{shlex.join(venv)}\n{shlex.join(install)}\nexec {shlex.join(build)}\n"
 
 
 def _main_container(p: BuildPodPlan) -> dict:
-    env = {**p.env, "PYTHONPATH": f"{p.mount}/_runtime/{runtime_digest()}"}
+    env = {**p.env, "PYTHONPATH": f"{p.mount}/_runtime/{runtime_digest()}", "HOME": security.HOME}
     container: dict[str, Any] = {
         "name": BASE_CONTAINER,
         "image": p.image,
@@ -237,8 +275,7 @@ def _main_container(p: BuildPodPlan) -> dict:
         "volumeMounts": _mounts(p),
         "workingDir": WORKSPACE,
     }
-    if p.placement.resources:
-        container["resources"] = p.placement.resources
+    container["resources"] = _with_storage(p.placement.resources)
     return container
 
 
@@ -274,6 +311,7 @@ def _git_container(p: BuildPodPlan) -> dict:
     if p.git["token_secret"]:
         ref = {"secretKeyRef": {"name": p.git["token_secret"], "key": TOKEN_KEY}}
         env.append({"name": ENV_GIT_TOKEN, "valueFrom": ref})
+    env.append({"name": "HOME", "value": security.HOME})  # git reads $HOME/.gitconfig; the UID has no home
     return {"name": "source", "image": p.git_image, "command": ["sh", "-c", GIT_SCRIPT], "env": env,
             "volumeMounts": [{"name": "workspace", "mountPath": WORKSPACE}]}
 

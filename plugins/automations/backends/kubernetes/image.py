@@ -29,7 +29,7 @@ from model_runtime import contract
 from ...ids import serving_image
 from ...loader import LoadedAutomation
 from ...settings import Settings
-from . import build_pod, placement
+from . import build_pod, placement, security
 from .build import render_context
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,8 @@ def dockerfile(p: ImagePodPlan) -> str:
         "COPY artifact /artifact",
         "ENV PYTHONPATH=/opt/model_runtime PYTHONUNBUFFERED=1",
         f"RUN {json.dumps(install)}",
+        # The serving pod runs as this UID (security.py); an image without USER would otherwise start as root.
+        f"USER {security.UID}",
         f"EXPOSE {contract.DEFAULT_PORT}",
         f"ENTRYPOINT {json.dumps(entry)}",
         f"CMD {json.dumps(args)}",
@@ -121,10 +123,14 @@ def pod_template(p: ImagePodPlan) -> dict[str, Any]:
         "volumeMounts": [workspace, {"name": "docker-config", "mountPath": "/kaniko/.docker", "readOnly": True}],
     }
     docker_config = {"secretName": p.registry_secret, "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}
-    spec = {
+    # The init container is restricted like every other; only Kaniko itself runs as root (security.py says why).
+    non_root = {"runAsUser": security.UID, "runAsGroup": security.UID}
+    spec: dict[str, Any] = {
         "restartPolicy": "Never",
-        "initContainers": [context],
-        "containers": [kaniko],
+        "automountServiceAccountToken": False,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}, "fsGroup": security.UID},
+        "initContainers": [{**context, "securityContext": {**security.container_context(), **non_root}}],
+        "containers": [{**kaniko, "securityContext": security.builder_context()}],
         "volumes": [
             {"name": "workspace", "emptyDir": {}},
             {"name": "artifacts", "persistentVolumeClaim": {"claimName": p.pvc, "readOnly": True}},

@@ -19,6 +19,7 @@ from typing import Any, Optional
 from model_runtime import contract
 
 from ...spec import AutoScalingConfig
+from . import security
 from .placement import Placement
 
 FIELD_MANAGER = "automations"
@@ -191,6 +192,7 @@ def _container(plan: DeployPlan) -> dict[str, Any]:
 
 def _pod_spec(plan: DeployPlan) -> dict[str, Any]:
     spec: dict[str, Any] = {"containers": [_container(plan)]}
+    spec = security.secure_pod_spec(spec)
     if plan.service_account_name:
         spec["serviceAccountName"] = plan.service_account_name
     if plan.placement.node_selector:

@@ -169,10 +169,14 @@ def test_iam_role_gives_a_service_account_with_the_irsa_annotation():
     assert pod["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == role
 
 
-def test_configured_service_account_wins(monkeypatch):
+def test_configured_shared_service_account_is_used_but_never_given_an_automations_role(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SERVICE_ACCOUNT", "builder")
     pod = pod_of(build.render(automation(), get_settings()))
     assert pod["spec"]["serviceAccountName"] == "builder"
+    role = "arn:aws:iam::123456789012:role/trainer"
+    docs = build.render(automation(assumed_iam_role=role), get_settings())
+    account = next(d for d in docs if d["kind"] == "ServiceAccount")
+    assert account["metadata"]["name"] == pod_of(docs)["spec"]["serviceAccountName"] == "churn-model-build"
 
 
 def test_operator_settings_timeout_cleanup_logs_and_xcom(monkeypatch):
@@ -297,8 +301,9 @@ def test_stage_runtime_copies_model_runtime_once(tmp_path):
 class FakeCoreV1:
     """A fake of the kubernetes CoreV1Api boundary: records calls, answers like the API server."""
 
-    def __init__(self, exists: bool):
+    def __init__(self, exists: bool, labels: dict | None = None):
         self.exists, self.calls = exists, []
+        self.labels = {"app.kubernetes.io/managed-by": "automations"} if labels is None else labels
 
     def create_namespaced_service_account(self, namespace, body):
         from kubernetes.client.exceptions import ApiException
@@ -310,6 +315,12 @@ class FakeCoreV1:
     def patch_namespaced_service_account(self, name, namespace, body):
         self.calls.append(("patch", namespace, name, body))
 
+    def read_namespaced_service_account(self, name, namespace):
+        from kubernetes.client import V1ObjectMeta, V1ServiceAccount
+
+        self.calls.append(("read", namespace, name))
+        return V1ServiceAccount(metadata=V1ObjectMeta(name=name, labels=self.labels))
+
 
 def test_fake_service_account_is_created_then_patched():
     manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), get_settings())
@@ -318,7 +329,15 @@ def test_fake_service_account_is_created_then_patched():
     assert fresh.calls == [("create", "models", "churn-model-build")]
     existing = FakeCoreV1(exists=True)
     assert build.ensure_service_account(existing, manifest) == "patched"
-    assert existing.calls[1][3]["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/r"}
+    assert existing.calls[2][3]["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/r"}
+
+
+def test_fake_someone_elses_service_account_is_never_patched():
+    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), get_settings())
+    theirs = FakeCoreV1(exists=True, labels={"team": "data"})
+    with pytest.raises(RuntimeError, match="not managed by automations"):
+        build.ensure_service_account(theirs, manifest)
+    assert [c[0] for c in theirs.calls] == ["create", "read"]
 
 
 def test_fake_api_errors_other_than_conflict_propagate():
