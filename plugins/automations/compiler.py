@@ -13,6 +13,7 @@ from . import tasks
 from .backends import backend_module, optional_backend_module
 from .docs import doc_md
 from .loader import LoadedAutomation
+from .notify.wiring import attach_notifications
 from .schedule import timetable
 from .settings import Settings, get_settings
 
@@ -66,6 +67,7 @@ def compile_dag(automation: LoadedAutomation, settings: Settings):
         default_args={"owner": "automations", "retries": 0},
     ) as dag:
         _wire_tasks(automation, settings)
+        attach_notifications(automation, dag.tasks)
     return dag
 
 

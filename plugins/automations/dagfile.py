@@ -78,6 +78,7 @@ def build_dags() -> dict[str, Any]:
     from airflow.sdk import get_parsing_context
 
     from .compiler import compile_dag
+    from .notify.lint import notification_warnings
 
     settings = get_settings()
     wanted = get_parsing_context().dag_id
@@ -88,6 +89,8 @@ def build_dags() -> dict[str, Any]:
     for automation in result.automations:
         if wanted and automation.name != wanted:
             continue
+        for warning in notification_warnings(automation):
+            log.warning("automation definition: %s", warning)
         dags[automation.name] = compile_dag(automation, settings)
     return dags
 

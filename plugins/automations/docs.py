@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .loader import LoadedAutomation, display
+from .notify.target import url_reference
 from .schedule import describe
 from .settings import Settings
-from .spec import BuildMetric, DeployedBuildMetric
+from .spec import BuildMetric, CustomWebhook, DeployedBuildMetric, SlackNotification
 from .steps.clone import redact_url
 
 
@@ -26,8 +27,21 @@ def doc_md(automation: LoadedAutomation, settings: Settings) -> str:
         f"- **Gate:** {gate_summary(spec.action.conditions)}",
         f"- **Deploy:** variation `{deploy.variation_name}` on `{settings.backend.value}`"
         + (f", environments {', '.join(deploy.environments)}" if deploy.environments else ""),
+        f"- **Notifications:** {notifications_summary(spec)}",
     ]
     return "\n".join(lines)
+
+
+def notifications_summary(spec) -> str:
+    """Which notification goes where, by secret name only: webhook URLs never appear in DAG docs."""
+    parts = []
+    for event, notification in (("on success", spec.on_success), ("on error", spec.on_error)):
+        if isinstance(notification, SlackNotification):
+            parts.append(f"{event} → Slack ({url_reference(notification.webhook).label()})")
+        elif isinstance(notification, CustomWebhook):
+            where = url_reference(notification.url).label()
+            parts.append(f"{event} → CustomWebhook {notification.http_method} ({where})")
+    return "; ".join(parts) or "none"
 
 
 def gate_summary(conditions: list) -> str:

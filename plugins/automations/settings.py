@@ -137,6 +137,8 @@ class Settings(_Slice):
     environments_file: AbsolutePath = _env("ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml")
     # Longest a Python definition file may run while being imported, seconds (0: no limit of its own).
     python_definition_timeout_s: float = _env("PYTHON_DEFINITION_TIMEOUT", 5.0)
+    # Notifications (on_success/on_error): seconds per HTTP attempt; one retry follows a failed attempt.
+    notify_timeout_s: float = _env("NOTIFY_TIMEOUT", 10.0)
 
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     docker: DockerSettings = Field(default_factory=DockerSettings)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..dagfile import check_environments
 from ..loader import load
+from ..notify.lint import notification_warnings
 from ..settings import get_settings
 
 COMMAND = "validate"
@@ -28,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     result = check_environments(load(paths, root=_root(paths, settings.automations_dir)), settings)
     for error in result.errors:
         print(error)
+    for automation in result.automations:
+        for warning in notification_warnings(automation):
+            print(warning)  # a warning does not change the exit code
     if not result.errors:
         print(f"{len(result.automations)} automation(s) valid")
     return 1 if result.errors else 0

@@ -20,7 +20,7 @@ def airflow_secret(name: str) -> str:
     value = _connection_password(name) or _variable(name)
     if not value:
         raise SecretNotFound(f"secret {name!r} is neither a Connection (with a password) nor a Variable")
-    _mask(value)
+    mask(value)
     return value
 
 
@@ -42,7 +42,8 @@ def _variable(name: str) -> Optional[str]:
         return None
 
 
-def _mask(value: str) -> None:
+def mask(value: str) -> None:
+    """Register a secret value with Airflow's masker, so task logs show *** instead."""
     try:
         from airflow.sdk.log import mask_secret
 
