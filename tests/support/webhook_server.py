@@ -44,7 +44,7 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (the timeout tests make it)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
         def log_message(self, *args) -> None:  # keep pytest's output clean
             pass

@@ -48,10 +48,10 @@ def _text(value: Any) -> str:
 
 
 def to_urllib(request: HttpRequest) -> urllib.request.Request:
-    """GET sends the fields as query parameters; every other method sends them as a JSON body."""
+    """GET (and HEAD, which has no body) send the fields as query parameters; other methods send a JSON body."""
     headers = {"User-Agent": "airflow-automations", **request.headers}
-    if request.method == "GET":
-        return urllib.request.Request(_with_query(request.url, request.fields), headers=headers, method="GET")
+    if request.method in ("GET", "HEAD"):
+        return urllib.request.Request(_with_query(request.url, request.fields), headers=headers, method=request.method)
     headers.setdefault("Content-Type", "application/json")
     body = json.dumps(dict(request.fields), default=str).encode()
     return urllib.request.Request(request.url, data=body, headers=headers, method=request.method)

@@ -1,4 +1,4 @@
-"""Who hears about a run's outcome (behaviour comes with the triggers issue; the shape is validated now)."""
+"""Who hears about a run's outcome: the definition's shape. Sending is in ``automations.notify``."""
 
 from __future__ import annotations
 

@@ -20,6 +20,13 @@ def test_get_sends_fields_as_query_parameters_and_applies_headers():
     assert got.headers["X-Token"] == "abc" and got.body is None
 
 
+def test_head_sends_query_parameters_too():
+    with WebhookServer() as server:
+        delivery = send(HttpRequest("HEAD", server.url("/h"), {}, {"status": "FAILURE"}), timeout_s=5)
+    [got] = server.recorder.requests
+    assert delivery.ok and (got.method, got.query, got.body) == ("HEAD", {"status": "FAILURE"}, None)
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_other_methods_send_a_json_body(method):
     with WebhookServer() as server:
