@@ -16,5 +16,6 @@ Standard library only, plus the model's own dependencies: this package is copied
        returned (which wins); finite numbers only, others dropped with a warning. A raising build: exit 5.
     4. Pickles the instance to OUT/model.pkl, copies DIR to OUT/src, writes OUT/result.json (and F).
 ``python -m model_runtime serve --artifact OUT [--host H] [--port P]``
-    GET /health, POST /predict; see serve.py for workers, timeout and max batch size.
+    GET /health, GET /metrics, POST /predict on uvicorn (installed into this environment when missing);
+    see serve.py for workers, timeout, max batch size and limits.
 """

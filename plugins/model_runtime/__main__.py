@@ -21,7 +21,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--main-dir", default="main")
     build.add_argument("--output", required=True, type=Path)
     build.add_argument("--xcom-file", default=None)
-    serve = sub.add_parser("serve", help="serve GET /health and POST /predict")
+    serve = sub.add_parser("serve", help="serve GET /health, GET /metrics and POST /predict")
     serve.add_argument("--artifact", required=True, type=Path, help="a build's output directory")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=contract.DEFAULT_PORT)

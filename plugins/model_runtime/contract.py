@@ -26,6 +26,9 @@ ENV_WORKERS = "MODEL_SERVER_WORKERS"
 ENV_TIMEOUT_MS = "MODEL_SERVER_TIMEOUT_MS"
 ENV_MAX_BATCH = "MODEL_SERVER_MAX_BATCH_SIZE"
 ENV_DAEMON_MODE = "MODEL_SERVER_DAEMON_MODE"
+ENV_MAX_BODY_BYTES = "MODEL_SERVER_MAX_BODY_BYTES"  # a larger /predict body is answered 413
+ENV_KEEP_ALIVE_S = "MODEL_SERVER_KEEP_ALIVE_S"  # idle keep-alive connections are closed after this
+ENV_DRAIN_S = "MODEL_SERVER_DRAIN_S"  # on SIGTERM, in-flight requests get this long to finish
 ENV_PORT = "MODEL_SERVER_PORT"
 ENV_UV = "MODEL_RUNTIME_UV"  # path of the uv binary `install` should use (the build venv has none of its own)
 DEFAULT_PORT = 8000
@@ -58,7 +61,7 @@ def build_command(python: str, source: str, main_dir: str, output: str, xcom_fil
 
 
 def serve_command(python: str, artifact: str, port: int, host: str = "0.0.0.0") -> list[str]:
-    """Serve ``/health`` and ``/predict``; workers, timeout and batch size come from the ENV_* names."""
+    """Serve ``/health``, ``/metrics`` and ``/predict``; workers, timeout and batch size come from the ENV_* names."""
     return [python, "-m", MODULE, "serve", "--artifact", artifact, "--host", host, "--port", str(port)]
 
 

@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Optional
 
 from . import contract
+from .serve_deps import SERVER_REQUIREMENTS
 from .translate import Translated, conda_entry, pip_entry, poetry_entry, python_version
 
-ALWAYS = ("pytest", "pandas")  # the build runs tests/ with pytest; the server turns records into a DataFrame
+# The build runs tests/ with pytest; the server turns records into a DataFrame and runs on SERVER_REQUIREMENTS
+# (installed here too, so serving images and build venvs start the server without a network).
+ALWAYS = ("pytest", "pandas", *SERVER_REQUIREMENTS)
 DEFAULT_FILES = ("requirements.txt", "pyproject.toml", "conda.yml", "conda.yaml")
 MAX_RELAX_ROUNDS = 3
 _NETWORK = re.compile(

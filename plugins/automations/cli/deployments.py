@@ -1,4 +1,4 @@
-"""deployments: the model servers the local backend started (automation, variation, build, endpoint, pid, alive)."""
+"""deployments: the model servers the local and Docker backends run: stable URL, build behind it, liveness."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from dataclasses import asdict
 from ..settings import get_settings
 
 COMMAND = "deployments"
-HELP = "List local model deployments: automation, variation, build, endpoint, pid and whether it is alive."
+HELP = (
+    "List local/Docker model deployments: automation, variation, build, the stable URL (which stays the same across "
+    "deploys), the server behind it, restarts and whether it is alive."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,12 +35,27 @@ def run(args: argparse.Namespace) -> int:
     if not found:
         print("no local deployments")
         return 0
-    header = ("AUTOMATION", "VARIATION", "BUILD", "ENDPOINT", "PID", "ALIVE")
+    header = ("AUTOMATION", "VARIATION", "BUILD", "URL", "SERVER", "RESTARTS", "ALIVE")
     table = [header] + [
-        (r["automation"], r["variation"], r["build_id"], r["endpoint"], str(r["pid"]), "yes" if r["alive"] else "no")
+        (
+            r["automation"],
+            r["variation"],
+            r["build_id"],
+            r["endpoint"],
+            _server(r),
+            str(r["restarts"]),
+            "yes" if r["alive"] else "no",
+        )
         for r in found
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     return 0
+
+
+def _server(row: dict) -> str:
+    where = row["upstream"] or "-"
+    return (
+        f"{where} (container {row['container'][:12]})" if row["backend"] == "docker" else f"{where} (pid {row['pid']})"
+    )

@@ -11,6 +11,7 @@ import pytest
 from automations.artifacts import store_path, upload_dir_as_tar
 from automations.backends.local import registry
 from automations.backends.local.process import is_alive, stop_group
+from automations.gateway import control as gateway
 from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from automations.spec import Automation
@@ -23,7 +24,10 @@ FIXTURE_MODELS = ROOT / "tests" / "fixtures" / "models"
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
     state = tmp_path_factory.mktemp("local-state")
-    return get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri())
+    settings = get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri())
+    yield settings
+    stop_everything(settings)
+    gateway.stop(settings.deployments_dir)  # the first deploy started it, detached like the servers
 
 
 def automation(name: str, deployment_spec: dict | None = None, build_spec: dict | None = None) -> LoadedAutomation:
@@ -56,8 +60,10 @@ def clone_result(settings, name: str, model_dir: Path) -> dict:
 
 def stop_everything(settings) -> None:
     for deployment in registry.all_deployments(settings.deployments_dir):
-        registry.stop(deployment)
-        registry.remove(settings.deployments_dir, deployment.automation, deployment.variation)
+        # Under the variation's lock, as undeploy does: the gateway's supervisor would restart a server it saw die.
+        with registry.locked(settings.deployments_dir, deployment.automation, deployment.variation):
+            registry.stop(deployment)
+            registry.remove(settings.deployments_dir, deployment.automation, deployment.variation)
 
 
 @pytest.fixture

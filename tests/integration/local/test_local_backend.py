@@ -215,8 +215,11 @@ def test_a_slow_request_answers_504_and_its_worker_is_replaced(settings, cleanup
     # The only worker was busy with the runaway prediction; a fresh one answers the next request.
     assert post(served["endpoint"] + "/predict", [{"sleep": 0}]) == (200, ["done"])
     assert children(served["pid"]) != worker
-    log = Path(registry.read(settings.deployments_dir, name, "default").log_file).read_text()
-    assert "POST /predict 504" in log and "POST /predict 200" in log and "recycled after a timeout" in log
+    lines = Path(registry.read(settings.deployments_dir, name, "default").log_file).read_text().splitlines()
+    events = [json.loads(line) for line in lines if line.startswith("{")]
+    statuses = {e["status"] for e in events if e.get("path") == "/predict"}
+    assert {504, 200} <= statuses
+    assert any(e.get("event") == "worker_restart" and e["reason"] == "timeout" for e in events)
 
 
 def test_deploy_fetches_the_artifact_from_the_store_when_the_build_dir_is_gone(example_build, rows, settings, cleanup):

@@ -1,24 +1,30 @@
 """The local deploy: start the model server as a detached process, switch over only once it is healthy.
 
-Order matters: start new -> wait for /health -> record it -> stop the previous one. A new server that never
-becomes healthy is killed and the previous one keeps serving (DeployFailed, with the new server's log tail).
+Order matters: start new (private port) -> wait for /health -> record it -> wait until the local gateway routes
+the variation's stable URL to it -> stop the previous one, which drains its in-flight requests. A new server
+that never becomes healthy is killed and never receives traffic; the previous one keeps serving (DeployFailed,
+with the new server's log tail). See automations.gateway for the stable URLs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from model_runtime import contract
 
+from ...gateway import control as gateway
+from ...gateway import ports
+from ...gateway.supervise import launch_path
 from ...ids import safe_path_part
 from ..errors import DeployFailed
 from . import registry, retention
@@ -168,19 +174,37 @@ def wait_healthy(plan: ServerPlan, proc: subprocess.Popen) -> None:
     )
 
 
-def record_of(plan: ServerPlan, pid: int) -> registry.Deployment:
+def record_of(plan: ServerPlan, pid: int, stable_port: int, automation: LoadedAutomation) -> registry.Deployment:
+    spec = automation.spec.action.deployment_spec
     return registry.Deployment(
         automation=plan.automation,
         variation=plan.variation,
         build_id=plan.build_id,
-        endpoint=plan.endpoint,
+        endpoint=gateway.url(plan.host, stable_port),
         pid=pid,
-        port=plan.port,
+        port=stable_port,
         host=plan.host,
         artifact=plan.artifact,
         log_file=plan.log_file,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        upstream=plan.endpoint,
+        model_id=automation.spec.model_id,
+        weight=spec.traffic_weight,
     )
+
+
+def write_launch(directory: Path, plan: ServerPlan) -> None:
+    """What the gateway's supervisor needs to start this server again; 0600: the env may hold the model's secrets."""
+    path = launch_path(directory, registry.key(plan.automation, plan.variation))
+    tmp = path.with_suffix(".tmp")
+    tmp.touch(mode=0o600)
+    tmp.write_text(json.dumps(asdict(plan)))
+    os.replace(tmp, path)
+
+
+def drain_s(plan: ServerPlan) -> float:
+    """How long the old server may take to finish its in-flight requests before it is killed."""
+    return float(dict(plan.env).get(contract.ENV_DRAIN_S) or 30) + 5
 
 
 def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], settings: Settings) -> dict[str, Any]:
@@ -193,9 +217,12 @@ def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], set
             f"{automation.name}: the build environment {build.get('python')!r} of build "
             f"{build.get('build_id')} no longer exists on this machine; rebuild to deploy it"
         )
+    host, key = settings.deploy_host, registry.key(automation.name, variation)
     with registry.locked(directory, automation.name, variation):
         artifact = local_artifact(build, settings)
-        plan = plan_server(automation, build, artifact, free_port(settings.deploy_host), settings, dict(os.environ))
+        stable_port = ports.assign(directory, key, host)
+        gateway.ensure_running(directory, host)
+        plan = plan_server(automation, build, artifact, free_port(host), settings, dict(os.environ))
         previous = registry.read(directory, automation.name, variation)
         proc = start(plan)
         try:
@@ -203,11 +230,26 @@ def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], set
         except BaseException:
             stop_group(proc.pid, grace_s=5.0)  # also on KeyboardInterrupt / task kill: never leave it orphaned
             raise
-        registry.write(directory, record_of(plan, proc.pid))
+        write_launch(directory, plan)
+        record = record_of(plan, proc.pid, stable_port, automation)
+        registry.write(directory, record)
+        gateway.wait_routed(directory, host, key, plan.endpoint)
         if previous is not None and previous.pid != proc.pid:
-            registry.stop(previous)
+            registry.stop(previous, grace_s=drain_s(plan))
     retention.prune(settings, automation.name)
-    return {"endpoint": plan.endpoint, "pid": proc.pid, "build_id": plan.build_id, "variation": variation}
+    return {
+        "endpoint": record.endpoint,
+        "model_endpoint": model_endpoint(directory, host, record.model_id),
+        "upstream": plan.endpoint,
+        "pid": proc.pid,
+        "build_id": plan.build_id,
+        "variation": variation,
+    }
+
+
+def model_endpoint(directory: Path, host: str, model_id: str) -> str:
+    """Qwak's per-model URL on the gateway: POST it to reach any deployed variation, by traffic_weight."""
+    return f"{gateway.url(host, ports.assign(directory, ports.MODELS_KEY, host))}/v1/{model_id}/predict"
 
 
 def undeploy(settings: Settings, automation: str, variation: Optional[str] = None) -> list[registry.Deployment]:
@@ -220,5 +262,10 @@ def undeploy(settings: Settings, automation: str, variation: Optional[str] = Non
             if not registry.stop(deployment):
                 raise RuntimeError(f"could not stop pid {deployment.pid} of {automation}/{deployment.variation}")
             registry.remove(settings.deployments_dir, deployment.automation, deployment.variation)
+            launch_path(settings.deployments_dir, registry.key(deployment.automation, deployment.variation)).unlink(
+                missing_ok=True
+            )
         stopped.append(deployment)
+    if stopped and not registry.all_deployments(settings.deployments_dir):
+        gateway.stop(settings.deployments_dir)  # nothing left to serve; the next deploy restarts it on the same ports
     return stopped

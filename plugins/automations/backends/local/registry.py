@@ -32,9 +32,18 @@ class Deployment:
     artifact: str
     log_file: str
     started_at: str
+    # Since the local gateway: ``endpoint`` is the stable URL, ``upstream`` where this server answers privately.
+    upstream: str = ""
+    model_id: str = ""
+    weight: int = 100  # deployment_spec.traffic_weight: its share of /v1/<model_id>/predict
+    backend: str = "local"  # "docker": ``container`` serves it and the engine restarts it
+    container: str = ""
+    restarts: int = 0  # by the gateway's supervisor after a crash
 
     def alive(self) -> bool:
         """Running, and still our server: a recycled pid belongs to somebody else."""
+        if self.backend != "local":
+            return True  # a container: the engine knows, not /proc
         return is_alive(self.pid) and self.owns_pid()
 
     def owns_pid(self) -> bool:
@@ -84,13 +93,31 @@ def all_deployments(directory: Path) -> list[Deployment]:
     return [d for d in found if d is not None]
 
 
-def stop(deployment: Deployment) -> bool:
-    """Stop the server if it is still ours; True when nothing of it is left running."""
+def stop(deployment: Deployment, grace_s: float = 10.0) -> bool:
+    """Stop the server if it is still ours (it drains in-flight requests first); True when nothing is left."""
+    if deployment.backend != "local":
+        return True  # containers are stopped by the Docker backend
     if not is_alive(deployment.pid):
         return True
     if not deployment.owns_pid():
         return True  # the pid now belongs to another process: our server is long gone
-    return stop_group(deployment.pid)
+    return stop_group(deployment.pid, grace_s=grace_s)
+
+
+@contextlib.contextmanager
+def try_locked(directory: Path, automation: str, variation: str) -> Iterator[bool]:
+    """Like ``locked`` without waiting: yields False when a deploy or undeploy holds the lock."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f".{key(automation, variation)}.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager

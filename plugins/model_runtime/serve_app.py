@@ -1,0 +1,144 @@
+"""The model server's ASGI application: routes, request limits, errors, metrics and the access log.
+
+GET /health    200 {"status": "ok"} (the model is loaded before any worker accepts); answered on the event loop,
+               never queued behind predict().
+GET /metrics   Prometheus text format (serve_metrics).
+POST /predict  records in (payload.parse_records), predictions out; 400 malformed JSON or records, 413 body over
+               max_body_bytes, 504 past http_request_timeout_ms, 500 when predict() raises.
+Every request writes one JSON line to stderr: time, pid, method, path, status, ms, records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from .payload import BadRequest, parse_records
+from .serve_metrics import Metrics
+from .serve_predict import Predictor, PredictTimeout
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+
+class TooLarge(Exception):
+    pass
+
+
+class Reply:
+    """One response: status, JSON (or raw) body, and the record count for the log and metrics."""
+
+    def __init__(self, status: int, payload: Any = None, body: bytes | None = None, content_type: str = "") -> None:
+        self.status = status
+        self.body = body if body is not None else json.dumps(payload).encode()
+        self.content_type = content_type or "application/json"
+        self.records: int | None = None
+
+
+class ModelApp:
+    def __init__(self, predictor: Predictor, metrics: Metrics, max_body_bytes: int) -> None:
+        self.predictor, self.metrics, self.max_body_bytes = predictor, metrics, max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        reply = await self.route(scope, receive)
+        await _send(send, reply)
+        seconds = time.perf_counter() - started
+        self.metrics.observe(scope["path"], reply.status, seconds, reply.records)
+        access_log(scope, reply, seconds)
+
+    async def route(self, scope: Scope, receive: Receive) -> Reply:
+        method, path = scope["method"], scope["path"]
+        if path == "/predict" and method == "POST":
+            self.metrics.in_flight.inc()
+            try:
+                return await self.predict(scope, receive)
+            finally:
+                self.metrics.in_flight.dec()
+        if path == "/health" and method in ("GET", "HEAD"):
+            return Reply(200, {"status": "ok"})
+        if path == "/metrics" and method == "GET":
+            body, content_type = self.metrics.exposition()
+            return Reply(200, body=body, content_type=content_type)
+        known = path in ("/predict", "/health", "/metrics")
+        return Reply(405 if known else 404, {"error": f"no route {method} {path}"})
+
+    async def predict(self, scope: Scope, receive: Receive) -> Reply:
+        try:
+            records = parse_records(await read_body(scope, receive, self.max_body_bytes))
+        except TooLarge:
+            return Reply(413, {"error": f"request body is larger than {self.max_body_bytes} bytes"})
+        except BadRequest as exc:
+            return Reply(400, {"error": str(exc)})
+        try:
+            reply = Reply(200, await self.predictor.predict(records))
+        except PredictTimeout as exc:
+            reply = Reply(504, {"error": str(exc)})
+        except Exception as exc:
+            reply = Reply(500, {"error": f"predict failed: {type(exc).__name__}: {exc}"})
+        reply.records = len(records)
+        return reply
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The whole body, refusing (TooLarge) as soon as the declared or received size passes ``limit``."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise TooLarge()
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Send, reply: Reply) -> None:
+    headers = [(b"content-type", reply.content_type.encode()), (b"content-length", str(len(reply.body)).encode())]
+    if reply.status == 413:
+        headers.append((b"connection", b"close"))  # the unread rest of the body must not be parsed as a request
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def access_log(scope: Scope, reply: Reply, seconds: float) -> None:
+    line = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "pid": os.getpid(),
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": reply.status,
+        "ms": round(seconds * 1000, 2),
+        "records": reply.records,
+        "client": (scope.get("client") or [None])[0],
+    }
+    sys.stderr.write(json.dumps(line) + "\n")
+    sys.stderr.flush()
