@@ -97,7 +97,8 @@ def test_deploy_serves_predictions_then_replaces_the_previous_server(example_bui
     assert len(children(first["pid"])) == 2, "number_of_http_server_workers=2 means two worker processes"
 
     second = deploy(spec, example_build, None, settings)
-    assert second["pid"] != first["pid"] and second["endpoint"] != first["endpoint"]
+    assert second["pid"] != first["pid"] and second["upstream"] != first["upstream"]
+    assert second["endpoint"] == first["endpoint"], "the variation's URL stays the same across deploys"
     assert not is_alive(first["pid"]), "the previous server is stopped once the new one is healthy"
     assert post(second["endpoint"] + "/predict", rows[0][:1])[1] == [{"prediction": rows[1][0]}]
     record = registry.read(settings.deployments_dir, NAME, "default")
