@@ -139,6 +139,8 @@ class Settings(_Slice):
     python_definition_timeout_s: float = _env("PYTHON_DEFINITION_TIMEOUT", 5.0)
     # Notifications (on_success/on_error): seconds per HTTP attempt; one retry follows a failed attempt.
     notify_timeout_s: float = _env("NOTIFY_TIMEOUT", 10.0)
+    # Whether git_uri may use file:// (the demo and the tests need it; production can forbid local repositories).
+    git_allow_file: bool = _env("GIT_ALLOW_FILE", True)
 
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     docker: DockerSettings = Field(default_factory=DockerSettings)

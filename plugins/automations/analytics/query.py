@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .readonly_sql import check_read_only, sqlite_authorizer
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
@@ -48,9 +50,11 @@ def _sqlite_guard(conn: Connection, timeout_s: float) -> Iterator[None]:
     deadline = time.monotonic() + timeout_s
     conn.exec_driver_sql("PRAGMA query_only = ON")
     raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    raw.set_authorizer(sqlite_authorizer)  # refuses ATTACH, PRAGMA and every write while the query is prepared
     try:
         yield
     finally:
+        raw.set_authorizer(None)
         raw.set_progress_handler(None, 0)
         conn.exec_driver_sql("PRAGMA query_only = OFF")
 
@@ -63,6 +67,7 @@ def fetch_guarded(store: AnalyticsStore, sql: str, params: Mapping[str, Any], ti
     from sqlalchemy import text
 
     guard = _GUARDS[store.target.dialect]
+    check_read_only(sql)
     with store.engine.connect() as conn:
         try:
             with guard(conn, timeout_s):

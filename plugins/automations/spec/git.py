@@ -23,7 +23,7 @@ def split_git_uri(uri: str) -> GitLocation:
     return GitLocation(repo, subdir.strip("/"))
 
 
-def _check_git_uri(uri: str) -> str:
+def check_git_uri(uri: str) -> str:
     repo, subdir = uri.partition("#")[0], uri.partition("#")[2]
     if repo.startswith("-") or "::" in repo:
         raise ValueError(f"git_uri {repo!r} could be taken as a git option or transport (leading '-' or '::')")
@@ -44,5 +44,5 @@ def check_branch(branch: str) -> str:
     return branch
 
 
-GitUri = Annotated[StrictStr, AfterValidator(_check_git_uri)]
+GitUri = Annotated[StrictStr, AfterValidator(check_git_uri)]
 GitBranch = Annotated[StrictStr, AfterValidator(check_branch)]

@@ -15,12 +15,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
-from urllib.parse import urlsplit, urlunsplit
 
 from ..artifacts import store_path, upload_dir_as_tar
 from ..loader import LoadedAutomation
 from ..settings import Settings
-from ..spec.git import check_branch
+from .git_safety import UnsafeSource, check_checkout, check_source, protocol_env, redact_url, scrub_credentials
 from .secrets import SecretLookup, airflow_secret
 
 log = logging.getLogger(__name__)
@@ -41,10 +40,15 @@ def run_clone(
 ) -> dict:
     """Clone, check the model layout, upload the model directory, and return the clone XCom."""
     build = automation.spec.action.build_spec
-    branch = check_branch(branch or build.git_branch)
+    branch = branch or build.git_branch
     repo, subdir = build.location
+    try:
+        check_source(repo, branch, subdir, settings.git_allow_file)
+    except UnsafeSource as exc:
+        raise CloneError(f"{automation.name}: refused before git ran: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="clone-", dir=_ensure(settings.workspaces_dir)) as tmp:
-        checkout = clone(repo, branch, subdir, Path(tmp) / "repo", git_env(build, lookup, Path(tmp)))
+        env = {**git_env(build, lookup, Path(tmp)), **protocol_env(settings.git_allow_file)}
+        checkout = clone(repo, branch, subdir, Path(tmp) / "repo", env)
         _check_layout(checkout.model_dir, build.main_dir, automation.name)
         target = store_path(settings, automation.name, "sources", f"{checkout.commit}.tar.gz")
         source_uri = upload_dir_as_tar(checkout.model_dir, target)
@@ -79,12 +83,17 @@ def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) 
             cloned.git.checkout(branch, env=env)
     except GitCommandError as exc:
         raise CloneError(f"git could not clone {redact_url(repo)} at branch {branch!r}: {_stderr(exc)}") from None
-    return Checkout(cloned.head.commit.hexsha, dest / subdir if subdir else dest)
+    model_dir = dest / subdir if subdir else dest
+    try:
+        check_checkout(dest, model_dir)
+    except UnsafeSource as exc:
+        raise CloneError(f"{redact_url(repo)} at {branch!r}: {exc}") from None
+    return Checkout(cloned.head.commit.hexsha, model_dir)
 
 
 def _stderr(exc: Exception) -> str:
     text = getattr(exc, "stderr", "") or str(exc)
-    return " ".join(text.split())[-500:]
+    return scrub_credentials(" ".join(text.split())[-500:])
 
 
 def _check_layout(model_dir: Path, main_dir: str, name: str) -> None:
@@ -119,15 +128,6 @@ def _write_private(path: Path, content: str) -> Path:
     path.write_text(content if content.endswith("\n") else content + "\n")
     path.chmod(stat.S_IRUSR | stat.S_IWUSR)
     return path
-
-
-def redact_url(url: str) -> str:
-    """Drop any user:password@ a user put into the URI itself."""
-    parts = urlsplit(url)
-    if parts.scheme and parts.password:
-        netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
 
 
 def _ensure(path: Path) -> Path:

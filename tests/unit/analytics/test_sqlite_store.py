@@ -50,7 +50,7 @@ def test_threshold_query_on_sqlite_with_binds(sqlite_env):
         ("SELECT 1, 2, 3", "3 columns"),
         ("SELECT NULL", "NULL"),
         ("SELECT 'abc'", "text ('abc')"),
-        ("DELETE FROM builds", "attempt to write a readonly database"),
+        ("DELETE FROM builds", "must be a SELECT (or WITH ... SELECT), not 'DELETE'"),
         ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", "statement timeout"),
     ],
 )

@@ -26,9 +26,7 @@ MODEL_FILES = {
 
 @pytest.fixture
 def settings(tmp_path):
-    return get_settings().replace(
-        state_dir=tmp_path / "state", artifact_root=(tmp_path / "store").as_uri()
-    )
+    return get_settings().replace(state_dir=tmp_path / "state", artifact_root=(tmp_path / "store").as_uri())
 
 
 def automation(uri: str, **build) -> LoadedAutomation:
@@ -74,7 +72,7 @@ def test_unknown_branch_is_a_clear_error(tmp_path, settings):
 
 
 def test_option_like_branch_param_is_rejected_before_git_runs(tmp_path, settings):
-    with pytest.raises(ValueError, match="git option"):
+    with pytest.raises(CloneError, match="refused before git ran: .*git option"):
         run_clone(automation(f"file://{tmp_path}/src#models/iris"), "--upload-pack=touch /tmp/x", settings)
 
 
