@@ -25,7 +25,7 @@ from datetime import timedelta
 import pendulum
 from airflow.providers.standard.operators.python import BranchPythonOperator, PythonOperator
 from airflow.sdk import DAG, Param, chain
-from airflow.timetables.trigger import CronTriggerTimetable, DeltaTriggerTimetable
+from automations.timetable import AutomationTimetable
 {imports}
 
 AUTOMATIONS = {rows!r}
@@ -54,6 +54,7 @@ def doc(a):
         f"- **Build:** on `{{BACKEND}}`",
         f"- **Gate:** {{gate}}",
         f"- **Deploy:** variation `default` on `{{BACKEND}}`",
+        "- **Notifications:** none",
     ])
 
 
@@ -67,9 +68,10 @@ def params():
 
 
 def schedule(a):
+    # A custom timetable registered by a plugin, as a hand-written deployment of this behaviour would use.
     if a["interval"]:
-        return DeltaTriggerTimetable(timedelta(hours=6))
-    return CronTriggerTimetable(a["cron"], timezone="UTC", run_immediately=False)
+        return AutomationTimetable(interval="6h")
+    return AutomationTimetable(cron=a["cron"])
 """
 
 LOCAL_TASKS = """

@@ -17,6 +17,8 @@ TEST_HOME.mkdir(parents=True)
 os.environ["AIRFLOW_HOME"] = str(TEST_HOME / "airflow")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+# Our plugin registers the automations' timetable; Airflow refuses to (de)serialize an unregistered one.
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AUTOMATIONS_STATE_DIR"] = str(TEST_HOME / "state")
 os.environ["AUTOMATIONS_BACKEND"] = "local"
 os.environ.setdefault("AUTOMATIONS_DIR", str(ROOT / "tests" / "fixtures" / "definitions" / "valid"))

@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .spec import MetricBasedTrigger, NoneTrigger, ScheduledTrigger, Trigger
-from .spec.fields import parse_interval
 
 UTC = "UTC"
 
 
 def timetable(trigger: Trigger, execute_immediately: bool = False) -> Optional[Any]:
     """A timetable object, or None for manual-only automations."""
-    from airflow.timetables.trigger import CronTriggerTimetable, DeltaTriggerTimetable
+    from .timetable import AutomationTimetable
 
-    if isinstance(trigger, ScheduledTrigger) and trigger.cron:
-        return CronTriggerTimetable(trigger.cron, timezone=UTC, run_immediately=execute_immediately)
     if isinstance(trigger, ScheduledTrigger):
-        return DeltaTriggerTimetable(parse_interval(trigger.interval or ""))
+        return AutomationTimetable(trigger.cron or "", trigger.interval or "", execute_immediately)
     if isinstance(trigger, (NoneTrigger, MetricBasedTrigger)):
         # Metric-based triggers are validated but not evaluated yet: until then they run on demand only.
         return None

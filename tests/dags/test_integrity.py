@@ -82,9 +82,9 @@ def _serialized_timetables(extra_env: dict[str, str]) -> dict:
 def test_cron_stays_utc_whatever_the_default_timezone():
     timetables = _serialized_timetables({"AIRFLOW__CORE__DEFAULT_TIMEZONE": "America/New_York"})
     cron = timetables["churn_nightly"]
-    assert cron["__type"].endswith("CronTriggerTimetable")
-    assert cron["__var"]["expression"] == "0 2 * * *" and cron["__var"]["timezone"] == "UTC"
-    assert timetables["hourly_gpu"]["__type"].endswith("DeltaTriggerTimetable")
+    assert cron["__type"] == "automations.timetable.AutomationTimetable"
+    assert cron["__var"] == {"cron": "0 2 * * *", "interval": "", "execute_immediately": False}
+    assert timetables["hourly_gpu"]["__type"] == "automations.timetable.AutomationTimetable"
 
 
 def test_invalid_definitions_show_as_one_import_error_and_valid_ones_still_load(tmp_path):

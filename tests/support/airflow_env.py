@@ -18,6 +18,7 @@ def airflow_env(tmp: Path, definitions: Path, backend: str = "local", **extra: s
         "AIRFLOW_HOME": str(tmp / "airflow"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),  # registers the automations' timetable
         "AIRFLOW_CONN_MODEL_ANALYTICS": f"sqlite:///{tmp / 'analytics.db'}",
         "AUTOMATIONS_BACKEND": backend,
         "AUTOMATIONS_DIR": str(definitions),

@@ -20,16 +20,16 @@ def automations():
     return load([VALID]).by_name()
 
 
-def test_cron_is_a_utc_cron_trigger_timetable(automations):
+def test_cron_is_the_automation_timetable(automations):
     schedule = plan(automations["churn_nightly"], get_settings()).schedule
-    assert type(schedule).__name__ == "CronTriggerTimetable"
-    assert schedule.serialize()["expression"] == "0 2 * * *" and schedule.serialize()["timezone"] == "UTC"
+    assert type(schedule).__name__ == "AutomationTimetable"
+    assert schedule.serialize() == {"cron": "0 2 * * *", "interval": "", "execute_immediately": False}
 
 
-def test_interval_is_a_delta_trigger_timetable(automations):
+def test_interval_is_the_automation_timetable(automations):
     schedule = plan(automations["hourly_gpu"], get_settings()).schedule
-    assert type(schedule).__name__ == "DeltaTriggerTimetable"
-    assert schedule.serialize()["delta"] == 3600.0
+    assert type(schedule).__name__ == "AutomationTimetable"
+    assert schedule.serialize()["interval"] and not schedule.serialize()["cron"]
 
 
 def test_manual_only_has_no_schedule(automations):
