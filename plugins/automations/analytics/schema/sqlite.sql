@@ -61,3 +61,8 @@ CREATE INDEX IF NOT EXISTS build_metrics_build ON build_metrics (build_id, metri
 CREATE INDEX IF NOT EXISTS builds_build ON builds (build_id);
 CREATE INDEX IF NOT EXISTS deployments_variation ON deployments (model_id, variation, status);
 CREATE INDEX IF NOT EXISTS gate_verdicts_run ON gate_verdicts (automation, dag_run_id);
+-- The Models view reads each automation's newest rows first.
+CREATE INDEX IF NOT EXISTS builds_automation ON builds (automation, id);
+CREATE INDEX IF NOT EXISTS build_metrics_automation ON build_metrics (automation, id);
+CREATE INDEX IF NOT EXISTS deployments_automation ON deployments (automation, id);
+CREATE INDEX IF NOT EXISTS deployments_run ON deployments (automation, dag_run_id);

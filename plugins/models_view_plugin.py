@@ -1,0 +1,18 @@
+"""Airflow plugin: the "Models" page in the UI's navigation, and its JSON API, served by the api-server at /models.
+
+Airflow's plugin loader imports this file as the top-level module ``models_view_plugin``; the code lives in the
+``automations.models_view`` package, which plugins/.airflowignore keeps out of the loader's way.
+"""
+
+from __future__ import annotations
+
+from airflow.plugins_manager import AirflowPlugin
+
+from automations.models_view.app import app
+
+
+class ModelsViewPlugin(AirflowPlugin):
+    name = "automations_models_view"
+    fastapi_apps = [{"app": app, "url_prefix": "/models", "name": "Models view"}]
+    # url_route makes the UI show the page inside its own frame, under its navigation and login.
+    external_views = [{"name": "Models", "href": "models/", "destination": "nav", "url_route": "models"}]
