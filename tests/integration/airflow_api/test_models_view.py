@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tests.integration.airflow_api.test_ui_browser import FLAGS, _ensure_chromium
+from tests.support.chromium import FLAGS, ensure_chromium
 from tests.support.history import THRESHOLD, seed
 
 pytestmark = [pytest.mark.integration]
@@ -116,7 +116,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(_ensure_chromium()), args=FLAGS)
+        instance = pw.chromium.launch(executable_path=str(ensure_chromium()), args=FLAGS)
         yield instance
         instance.close()
 
