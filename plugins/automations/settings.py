@@ -34,6 +34,14 @@ class OnFinishAction(StrEnum):
     delete_active_pod = "delete_active_pod"
 
 
+class RequestMetrics(StrEnum):
+    """Which series the KEDA latency/error_rate/throughput triggers read: the model server's own /metrics
+    (scraped by Prometheus, no mesh needed) or an Istio mesh's standard metrics."""
+
+    server = "server"
+    istio = "istio"
+
+
 class SourceMode(StrEnum):
     """Where a Kubernetes build pod gets the model's source: the clone step's tarball, or a git clone of its own."""
 
@@ -97,6 +105,7 @@ class KubernetesSettings(_Slice):
     # Autoscaling: KEDA ScaledObjects (off: a HorizontalPodAutoscaler), and the Prometheus their triggers query.
     keda_enabled: bool = _env("KEDA_ENABLED", True)
     prometheus_url: str = _env("PROMETHEUS_URL", "http://prometheus-server.monitoring.svc.cluster.local:80")
+    request_metrics: RequestMetrics = _env("K8S_REQUEST_METRICS", RequestMetrics.server)
 
 
 class DockerSettings(_Slice):

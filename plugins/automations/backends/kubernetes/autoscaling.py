@@ -11,12 +11,16 @@ resource metrics, one series per pod, then aggregated across pods:
 - gpu (% utilisation, DCGM exporter): DCGM_FI_DEV_GPU_UTIL
   min|max|avg -> <agg>(<agg>_over_time(S[Tm:1m])); sum -> sum(avg_over_time(S[Tm:1m]));
   pXX -> quantile(0.XX, quantile_over_time(0.XX, S[Tm:1m])).
-request metrics (Istio standard metrics, reporter="destination", destination_workload=D), one series per variation:
-- latency (ms):  avg -> sum(rate(istio_request_duration_milliseconds_sum[Tm])) / sum(rate(..._count[Tm]));
+request metrics, one series per variation, from the model server's own /metrics by default
+(``AUTOMATIONS_K8S_REQUEST_METRICS=server``: model_server_requests_total / model_server_request_duration_seconds of
+path="/predict", pods of D in N, no mesh needed) or from Istio's standard metrics (``=istio``: istio_requests_total /
+istio_request_duration_milliseconds, reporter="destination", destination_workload=D):
+- latency (ms):  avg -> sum(rate(<duration>_sum[Tm])) / sum(rate(..._count[Tm]));
                  pXX -> histogram_quantile(0.XX, sum by (le) (rate(..._bucket[Tm])));
                  min|max -> <agg>_over_time(<1-minute p50>[Tm:1m]); sum -> sum(increase(..._sum[Tm])).
+                 The server's histogram is in seconds: its queries are multiplied by 1000.
 - error_rate (% of responses that are 5xx): avg -> over the whole window; other aggregations over 1-minute rates.
-- throughput (requests/s): avg -> sum(rate(istio_requests_total[Tm])); sum -> sum(increase(...[Tm])) (requests in T);
+- throughput (requests/s): avg -> sum(rate(<requests>[Tm])); sum -> sum(increase(...[Tm])) (requests in T);
                  min|max|pXX -> over 1-minute rates.
 
 What a threshold means (the target type, the same on both paths, see ``target_type``):
@@ -36,6 +40,7 @@ request, averaged over pods (KEDA ``cpu`` trigger / HPA ``Resource``: both read 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from ...spec import AutoScaleQuerySpec, AutoScalingPrometheusTrigger
@@ -55,27 +60,63 @@ _POD_SERIES = {
     ),
     MetricType.gpu: "avg by (pod) (DCGM_FI_DEV_GPU_UTIL{{{pods}}})",
 }
-_REQUESTS = "istio_requests_total{{{workload}}}"
-_ERRORS = 'istio_requests_total{{{workload},response_code=~"5.."}}'
-_DURATION = "istio_request_duration_milliseconds"
-# A request metric as one series sampled per minute (used for min/max/percentiles over the window).
-_ONE_MINUTE = {
-    MetricType.latency: "histogram_quantile(0.5, sum by (le) (rate(" + _DURATION + "_bucket{{{workload}}}[1m])))",
-    MetricType.error_rate: f"100 * sum(rate({_ERRORS}[1m])) / sum(rate({_REQUESTS}[1m]))",
-    MetricType.throughput: f"sum(rate({_REQUESTS}[1m]))",
-}
-# Aggregations a request metric answers directly over the whole window (more exact than sub-sampling).
-_WINDOW = {
-    (MetricType.latency, AggregationType.avg): (
-        "sum(rate(" + _DURATION + "_sum{{{workload}}}[{t}m])) / sum(rate(" + _DURATION + "_count{{{workload}}}[{t}m]))"
+
+
+@dataclass(frozen=True)
+class RequestSeries:
+    """Where request counts and durations come from; ``{sel}`` is replaced by the selector of one variation."""
+
+    requests: str
+    errors: str
+    duration: str  # histogram name, without _bucket/_sum/_count
+    duration_sel: str
+    to_ms: str  # prefix that turns the duration's unit into milliseconds
+
+
+REQUEST_SERIES = {
+    "server": RequestSeries(
+        requests='model_server_requests_total{{{pods},path="/predict"}}',
+        errors='model_server_requests_total{{{pods},path="/predict",status=~"5.."}}',
+        duration="model_server_request_duration_seconds",
+        duration_sel='{pods},path="/predict"',
+        to_ms="1000 * ",
     ),
-    (MetricType.latency, AggregationType.sum): "sum(increase(" + _DURATION + "_sum{{{workload}}}[{t}m]))",
-    (MetricType.error_rate, AggregationType.avg): (
-        f"100 * sum(rate({_ERRORS}[{{t}}m])) / sum(rate({_REQUESTS}[{{t}}m]))"
+    "istio": RequestSeries(
+        requests="istio_requests_total{{{workload}}}",
+        errors='istio_requests_total{{{workload},response_code=~"5.."}}',
+        duration="istio_request_duration_milliseconds",
+        duration_sel="{workload}",
+        to_ms="",
     ),
-    (MetricType.throughput, AggregationType.avg): f"sum(rate({_REQUESTS}[{{t}}m]))",
-    (MetricType.throughput, AggregationType.sum): f"sum(increase({_REQUESTS}[{{t}}m]))",
 }
+
+
+def _one_minute(r: RequestSeries) -> dict[MetricType, str]:
+    """A request metric as one series sampled per minute (used for min/max/percentiles over the window)."""
+    bucket = r.duration + "_bucket{{" + r.duration_sel + "}}"
+    return {
+        MetricType.latency: f"{r.to_ms}histogram_quantile(0.5, sum by (le) (rate({bucket}[1m])))",
+        MetricType.error_rate: f"100 * sum(rate({r.errors}[1m])) / sum(rate({r.requests}[1m]))",
+        MetricType.throughput: f"sum(rate({r.requests}[1m]))",
+    }
+
+
+def _window(r: RequestSeries) -> dict[tuple[MetricType, AggregationType], str]:
+    """Aggregations a request metric answers directly over the whole window (more exact than sub-sampling)."""
+    total, count = r.duration + "_sum{{" + r.duration_sel + "}}", r.duration + "_count{{" + r.duration_sel + "}}"
+    return {
+        (MetricType.latency, AggregationType.avg): (
+            f"{r.to_ms}sum(rate({total}[{{t}}m])) / sum(rate({count}[{{t}}m]))"
+        ),
+        (MetricType.latency, AggregationType.sum): f"{r.to_ms}sum(increase({total}[{{t}}m]))",
+        (MetricType.error_rate, AggregationType.avg): (
+            f"100 * sum(rate({r.errors}[{{t}}m])) / sum(rate({r.requests}[{{t}}m]))"
+        ),
+        (MetricType.throughput, AggregationType.avg): f"sum(rate({r.requests}[{{t}}m]))",
+        (MetricType.throughput, AggregationType.sum): f"sum(increase({r.requests}[{{t}}m]))",
+    }
+
+
 # An auto_scale_config without triggers still needs one (KEDA requires minItems 1): scale on CPU like a plain HPA.
 DEFAULT_CPU_UTILIZATION = 80
 _QUANTILES = {AggregationType.p50: 0.5, AggregationType.p90: 0.9, AggregationType.p95: 0.95, AggregationType.p99: 0.99}
@@ -91,19 +132,25 @@ def _selectors(namespace: str, deployment: str, container: str) -> dict[str, str
     }
 
 
-def promql(query: AutoScaleQuerySpec, namespace: str, deployment: str, container: str = "model") -> str:
-    """The single-value PromQL query KEDA evaluates for one trigger (see the module docstring for the table)."""
+def promql(
+    query: AutoScaleQuerySpec, namespace: str, deployment: str, container: str = "model", requests: str = "server"
+) -> str:
+    """The single-value PromQL query KEDA evaluates for one trigger (see the module docstring for the table).
+
+    ``requests``: "server" (the model server's /metrics) or "istio", for latency, error_rate and throughput.
+    """
     sel = _selectors(namespace, deployment, container)
     metric, agg, minutes = MetricType(query.metric_type), AggregationType(query.aggregation_type), query.time_period
     if metric in _POD_SERIES:
         return _pod_query(_POD_SERIES[metric].format(**sel), agg, minutes)
-    window = _WINDOW.get((metric, agg))
+    series = REQUEST_SERIES[requests]
+    window = _window(series).get((metric, agg))
     if window:
         return window.format(t=minutes, **sel)
     if metric is MetricType.latency and agg in _QUANTILES:
-        bucket = _DURATION + "_bucket{" + sel["workload"] + "}"
-        return f"histogram_quantile({_QUANTILES[agg]}, sum by (le) (rate({bucket}[{minutes}m])))"
-    return _over_time(_ONE_MINUTE[metric].format(**sel), agg, minutes)
+        bucket = series.duration + "_bucket{" + series.duration_sel.format(**sel) + "}"
+        return f"{series.to_ms}histogram_quantile({_QUANTILES[agg]}, sum by (le) (rate({bucket}[{minutes}m])))"
+    return _over_time(_one_minute(series)[metric].format(**sel), agg, minutes)
 
 
 def _over_time(series: str, agg: AggregationType, minutes: int) -> str:
@@ -152,7 +199,9 @@ def scaled_object(plan: DeployPlan) -> dict[str, Any]:
             "metricType": target_type(trigger.query_spec),
             "metadata": {
                 "serverAddress": plan.prometheus_url,
-                "query": promql(trigger.query_spec, plan.namespace, plan.deployment_name, CONTAINER),
+                "query": promql(
+                    trigger.query_spec, plan.namespace, plan.deployment_name, CONTAINER, plan.request_metrics
+                ),
                 "threshold": _threshold(trigger),
             },
         }

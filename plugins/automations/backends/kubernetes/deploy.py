@@ -73,6 +73,7 @@ def plan_for(
         autoscaling=spec.auto_scale_config,
         keda_enabled=settings.kubernetes.keda_enabled,
         prometheus_url=settings.kubernetes.prometheus_url,
+        request_metrics=str(settings.kubernetes.request_metrics),
     )
 
 

@@ -76,6 +76,7 @@ class DeployPlan:
     autoscaling: Optional[AutoScalingConfig] = None
     keda_enabled: bool = True
     prometheus_url: str = ""
+    request_metrics: str = "server"  # settings.RequestMetrics: whose series the request triggers read
     port: int = contract.DEFAULT_PORT
 
     @property
@@ -204,6 +205,10 @@ def _pod_spec(plan: DeployPlan) -> dict[str, Any]:
     return spec
 
 
+def scrape_annotations(plan: DeployPlan) -> dict[str, str]:
+    return {"prometheus.io/scrape": "true", "prometheus.io/port": str(plan.port), "prometheus.io/path": "/metrics"}
+
+
 def deployment(plan: DeployPlan) -> dict[str, Any]:
     # With an autoscaler, the autoscaler owns spec.replicas: sending it would undo its count on every deploy
     # (rollout.py hands the field over on the way, see ownership.py).
@@ -219,7 +224,11 @@ def deployment(plan: DeployPlan) -> dict[str, Any]:
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
             "progressDeadlineSeconds": plan.timeout_s,
             "revisionHistoryLimit": 5,
-            "template": {"metadata": {"labels": pod_labels(plan)}, "spec": _pod_spec(plan)},
+            "template": {
+                # The model server's /metrics, for the KEDA request triggers (Prometheus' kubernetes-pods job).
+                "metadata": {"labels": pod_labels(plan), "annotations": scrape_annotations(plan)},
+                "spec": _pod_spec(plan),
+            },
         },
     }
 

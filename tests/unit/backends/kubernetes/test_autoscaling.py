@@ -128,7 +128,49 @@ def test_the_promql_parser_does_reject_bad_queries():
 )
 def test_documented_queries(metric, aggregation, expected):
     spec = AutoScaleQuerySpec(metric_type=metric, aggregation_type=aggregation, time_period=5)
+    assert autoscaling.promql(spec, "models", "churn-model-b", requests="istio") == expected
+
+
+SERVER_PODS = 'namespace="models",pod=~"churn-model-b-[a-z0-9]+-[a-z0-9]+",path="/predict"'
+
+
+@pytest.mark.parametrize(
+    "metric, aggregation, expected",
+    [
+        ("latency", "p95", "1000 * histogram_quantile(0.95, sum by (le) (rate("
+                           f"model_server_request_duration_seconds_bucket{{{SERVER_PODS}}}[5m])))"),
+        ("latency", "avg", f"1000 * sum(rate(model_server_request_duration_seconds_sum{{{SERVER_PODS}}}[5m]))"
+                           f" / sum(rate(model_server_request_duration_seconds_count{{{SERVER_PODS}}}[5m]))"),
+        ("error_rate", "avg", f'100 * sum(rate(model_server_requests_total{{{SERVER_PODS},status=~"5.."}}[5m]))'
+                              f" / sum(rate(model_server_requests_total{{{SERVER_PODS}}}[5m]))"),
+        ("throughput", "avg", f"sum(rate(model_server_requests_total{{{SERVER_PODS}}}[5m]))"),
+    ],
+)
+def test_request_triggers_read_the_model_servers_own_series_by_default(metric, aggregation, expected):
+    spec = AutoScaleQuerySpec(metric_type=metric, aggregation_type=aggregation, time_period=5)
     assert autoscaling.promql(spec, "models", "churn-model-b") == expected
+
+
+@pytest.mark.parametrize("requests", ["server", "istio"])
+@pytest.mark.parametrize("metric", [MetricType.latency, MetricType.error_rate, MetricType.throughput])
+def test_request_queries_parse_for_both_sources(metric, requests):
+    for aggregation in AggregationType:
+        spec = AutoScaleQuerySpec(metric_type=metric, aggregation_type=aggregation, time_period=3)
+        promql_parser.parse(autoscaling.promql(spec, "ns", "d", requests=requests))
+
+
+def test_the_server_series_names_match_what_the_server_exports():
+    from prometheus_client import generate_latest
+
+    from model_runtime.serve_metrics import Metrics
+
+    metrics = Metrics()
+    metrics.observe("/predict", 503, 0.01, 1)
+    exported = generate_latest(metrics.registry).decode()
+    series = autoscaling.REQUEST_SERIES["server"]
+    for name in (series.requests, series.duration + "_bucket", series.duration + "_sum", series.duration + "_count"):
+        assert name.split("{")[0] in exported
+    assert 'path="/predict",status="503"' in exported
 
 
 def test_aggregations_differ_per_metric():
@@ -190,3 +232,16 @@ def test_hpa_default_metric_when_no_triggers():
 
 def test_no_autoscaler_without_auto_scale_config():
     assert autoscaling.autoscaler(plan(None)) is None
+
+
+@pytest.mark.parametrize("requests, series", [("server", "model_server_requests_total"), ("istio", "istio_requests")])
+def test_the_request_metrics_setting_picks_the_series_in_the_scaled_object(requests, series):
+    settings = get_settings().replace(kubernetes={"request_metrics": requests, "prometheus_url": "http://prom:9090"})
+    scale = {"min_replica_count": 1, "max_replica_count": 3, "triggers": [
+        {"query_spec": {"metric_type": "throughput", "aggregation_type": "avg", "time_period": 2}, "threshold": 50}]}
+    plan = deploy.plan_for(automation(scale), settings, ENV, "reg/churn_model:abc", "abc", "build-1")
+    (trigger,) = autoscaling.autoscaler(plan)["spec"]["triggers"]
+    assert series in trigger["metadata"]["query"]
+    annotations = manifests.deployment(plan)["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {"prometheus.io/scrape": "true", "prometheus.io/port": str(plan.port),
+                           "prometheus.io/path": "/metrics"}
