@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import time
 
 import pytest
 from hypothesis import given
+from tests.fuzz import stats
 from tests.fuzz.strategies import RAW_BYTES, TREES, dump
 
 from automations.__main__ import main
@@ -26,8 +28,14 @@ def target(tmp_path_factory):
 def test_validate_prints_one_line_per_problem_and_exits_0_or_1(target, content):
     target.write_bytes(content)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main(["validate", str(target)])
+    started = time.monotonic()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = main(["validate", str(target)])
+    except BaseException:
+        stats.record("CLI validate", "crashed", time.monotonic() - started)
+        raise
+    stats.record("CLI validate", "accepted" if code == 0 else "rejected", time.monotonic() - started)
     lines = out.getvalue().splitlines()
     if code == 0:
         assert lines == ["1 automation(s) valid"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from tests.fuzz import stats
 from tests.fuzz.harness import check_fuzzed_file, valid_folder
 from tests.fuzz.strategies import RAW_BYTES, TREES, dump, mutated
 from tests.support.definitions import VALID
@@ -41,11 +44,18 @@ def test_raw_bytes_and_yaml_fragments_never_crash_the_loader(folder, content):
 
 @given(tree=TREES | mutated(VALID_TREES))
 def test_the_schema_accepts_or_raises_validation_error_and_nothing_else(tree):
+    started = time.monotonic()
     try:
         Automation.model_validate(tree)
     except ValidationError as exc:
         errors = from_validation_error("f.yaml", exc)
         assert errors and all(e.reason.strip() for e in errors)
+        stats.record("schema (model_validate)", "rejected", time.monotonic() - started)
+    except BaseException:
+        stats.record("schema (model_validate)", "crashed", time.monotonic() - started)
+        raise
+    else:
+        stats.record("schema (model_validate)", "accepted", time.monotonic() - started)
 
 
 @given(names=st.lists(st.sampled_from(sorted(p.stem for p in VALID.glob("*.yaml"))), min_size=1, max_size=3))
