@@ -2,8 +2,8 @@
 
 ``ci`` (the default, in ``make test``) runs 60 examples per property, a few hundred in all; ``fuzz`` (``make fuzz``)
 runs 2,000 per property: 10,000 in all over the five open-ended ones (the duplicate-names property has only a
-few dozen distinct inputs, which Hypothesis exhausts). The counters are printed at the end of the run, so the figures are
-what that run measured.
+few dozen distinct inputs, which Hypothesis exhausts). The counters are printed at the end of the run, so the
+figures are what that run measured.
 """
 
 from __future__ import annotations
