@@ -91,9 +91,16 @@ def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) 
     return Checkout(cloned.head.commit.hexsha, model_dir)
 
 
+_AUTH_FAILURES = ("could not read Username", "Authentication failed", "HTTP Basic: Access denied", "401")
+
+
 def _stderr(exc: Exception) -> str:
-    text = getattr(exc, "stderr", "") or str(exc)
-    return scrub_credentials(" ".join(text.split())[-500:])
+    text = scrub_credentials(" ".join((getattr(exc, "stderr", "") or str(exc)).split())[-500:])
+    if any(marker in text for marker in _AUTH_FAILURES):
+        # git's own words ("could not read Username ... terminal prompts disabled") hide that the server said no.
+        hint = "authentication failed: the repository needs credentials, or the git_access_token_secret was refused"
+        return f"{hint} ({text})"
+    return text
 
 
 def _check_layout(model_dir: Path, main_dir: str, name: str) -> None:

@@ -187,28 +187,65 @@ def _metadata_leaks(airflow_home: Path, needles: list[str]) -> list[str]:
     return [f"table {t}" for t, text in dumps.items() for n in needles if n in text]
 
 
+OWN_DIRS = ("state", "logs", "served", "models")  # scanned on their own, or the repositories themselves
+
+
+def _render_kubernetes(env: dict, name: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "automations", "render", name, "--backend", "kubernetes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0 and "kind: Deployment" in out.stdout, out.stderr[-2000:]
+    return out.stdout
+
+
 def test_the_git_token_never_reaches_logs_xcom_templates_docs_or_files(e2e):
+    """The token is planted in the secrets backend (AIRFLOW_VAR_*) and the repository is private over HTTP: the
+    server refuses any request without it, so a passing clone proves it was used. Then everything is scanned."""
     import base64
 
+    from support.git_http import bare_copy, private_git_server
+
     name = "e2e_secret_token"
-    spec = json.loads(definition(name, e2e["repo"], "example_classifier", threshold="0.9999"))
-    spec["action"]["build_spec"]["git_access_token_secret"] = "e2e_git_token"
-    write_definition(e2e, name, json.dumps(spec))
+    served_root = e2e["tmp"] / "served"
+    if not (served_root / "models.git").exists():
+        bare_copy(e2e["repo"], served_root, "models.git")
     env = {**e2e["env"], "AIRFLOW_VAR_E2E_GIT_TOKEN": SECRET}
     log = e2e["tmp"] / "dags-test-secret.log"
-    with log.open("w") as out:
-        subprocess.run([AIRFLOW, "dags", "test", name], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900)
+    with private_git_server(served_root, SECRET) as (url, requests):
+        spec = json.loads(definition(name, e2e["repo"], "example_classifier", threshold="0.9999"))
+        spec["action"]["build_spec"]["git_uri"] = f"{url}/models.git#example_classifier"
+        spec["action"]["build_spec"]["git_access_token_secret"] = "e2e_git_token"
+        write_definition(e2e, name, json.dumps(spec))
+        with log.open("w") as out:
+            subprocess.run([AIRFLOW, "dags", "test", name], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900)
+        rendered = _render_kubernetes(env, name)
     header = base64.b64encode(f"x-access-token:{SECRET}".encode()).decode()
     airflow_home = Path(env["AIRFLOW_HOME"])
-    # The run must have got past clone (the secret was looked up and used), or the scan would prove nothing.
+    # The run must have got past clone with the token (the server checks it), or the scan would prove nothing.
     states = dict(
         sqlite3.connect(airflow_home / "airflow.db").execute(
             "SELECT task_id, state FROM task_instance WHERE dag_id = ?", (name,)
         )
     )
     assert states["clone"] == "success" and states["build"] == "success", log.read_text()[-3000:]
+    assert any(r.endswith(" ok") for r in requests), requests
     needles = [SECRET, header]
-    assert [n for n in needles if n in log.read_text()] == []
-    assert _leaks(airflow_home / "logs", [n.encode() for n in needles]) == []
-    assert _metadata_leaks(airflow_home, needles) == []
-    assert _leaks(Path(env["AUTOMATIONS_STATE_DIR"]), [n.encode() for n in needles]) == []
+    bytes_needles = [n.encode() for n in needles]
+    places = {
+        "the dags test output": [n for n in needles if n in log.read_text()],
+        "task logs": _leaks(airflow_home / "logs", [n.encode() for n in needles]),
+        "metadata DB (XCom, rendered templates, serialized DAGs and docs)": _metadata_leaks(airflow_home, needles),
+        "state dir (artifact store, build environments, deployments)": _leaks(
+            Path(env["AUTOMATIONS_STATE_DIR"]), [n.encode() for n in needles], skip=()
+        ),
+        "analytics DB and every other file of the run": _leaks(e2e["tmp"], bytes_needles, skip=OWN_DIRS)
+        if (e2e["tmp"] / "analytics.db").exists()
+        else ["analytics.db missing"],
+        "rendered Kubernetes objects": [n for n in needles if n in rendered],
+    }
+    print("planted-token scan:", {place: len(found) for place, found in places.items()})
+    assert places == {place: [] for place in places}
