@@ -7,6 +7,8 @@ The ``AUTOMATIONS_*`` variable names are the user's interface; each field names 
 
 from __future__ import annotations
 
+import functools
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -130,6 +132,8 @@ class Settings(_Slice):
     backend: Backend = _env("BACKEND", DEFAULT_BACKEND)
     # Workspaces, build environments, local deployments and the embedded analytics database live here.
     state_dir: AbsolutePath = _env("STATE_DIR", PROJECT_ROOT / ".state")
+    # Validated definitions kept under <state_dir>/parse-cache, keyed by file content (parse_cache.py).
+    parse_cache: bool = _env("PARSE_CACHE", True)
     # Sources and model artifacts (an ObjectStoragePath URI); empty: <state_dir>/artifacts.
     artifact_root: str = _env("ARTIFACT_ROOT", "")
     analytics_conn_id: str = _env("ANALYTICS_CONN_ID", "model_analytics")
@@ -188,6 +192,17 @@ class SettingsError(ValueError):
 
 def get_settings() -> Settings:
     """Read every ``AUTOMATIONS_*`` variable now; errors name the variable and the values it accepts."""
+    # Settings are frozen and a pure function of these: reuse them while none changes. Building them costs
+    # ~10 ms (pydantic-settings), and parse-time code asks for them per DAG.
+    ours = tuple((k, v) for k, v in os.environ.items() if k.upper().startswith(_PREFIX))
+    return _settings_for((os.getcwd(), os.environ.get("HOME"), ours))
+
+
+_PREFIX = "AUTOMATIONS_"
+
+
+@functools.lru_cache(maxsize=16)
+def _settings_for(_inputs: tuple) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
