@@ -36,7 +36,7 @@ PROBE = Path(__file__).with_name("probe.py")
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "1 100 1000").split())
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 CYCLES = max(2, int(os.environ.get("BENCH_CYCLES", "3")))  # one cold, then warm ones
-BACKENDS = ("kubernetes", "local")
+BACKENDS = tuple(os.environ.get("BENCH_BACKENDS", "kubernetes local").split())
 
 
 def prepare(n: int, where: Path) -> dict[str, Path]:

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from .errors import AutomationDefinitionError, DefinitionError
 from .loader import SUFFIXES, LoadResult, load, load_file
+from .parse_cache import CACHE_DIR, DefinitionCache
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,15 @@ def load_definitions(settings: Settings, only: Optional[str] = None) -> LoadResu
         found = _load_by_file_name(settings.automations_dir, only)
         if found is not None:
             return check_environments(found, settings)
-    result = load([settings.automations_dir], root=settings.automations_dir)
+    result = load([settings.automations_dir], root=settings.automations_dir, cache=_cache(settings))
     return check_environments(result, settings)
+
+
+def _cache(settings: Settings) -> Optional[DefinitionCache]:
+    """Shared by both DAG files and kept between parse cycles (see parse_cache.py)."""
+    if not settings.parse_cache:
+        return None
+    return DefinitionCache(settings.state_dir / CACHE_DIR, settings.automations_dir)
 
 
 def _load_by_file_name(folder: Path, name: str) -> Optional[LoadResult]:

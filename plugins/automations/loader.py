@@ -21,6 +21,7 @@ from .definition_limits import shape_problem
 from .errors import DefinitionError, from_validation_error
 from .interpolate import UnknownVariable, interpolate
 from .merge import deep_merge
+from .parse_cache import DefinitionCache
 from .spec import Automation
 from .time_limit import BudgetSpent, DefinitionTimeout, time_limit
 
@@ -68,13 +69,16 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(directory, name)
 
 
-def load(paths: Iterable[Path], root: Path | None = None) -> LoadResult:
-    """Load every definition below ``paths``; ``root`` bounds how far up ``_defaults.yaml`` files are looked for."""
+def load(paths: Iterable[Path], root: Path | None = None, cache: DefinitionCache | None = None) -> LoadResult:
+    """Load every definition below ``paths``; ``root`` bounds how far up ``_defaults.yaml`` files are looked for.
+
+    With a ``cache`` (whose root must be ``root``), unchanged files reuse their validated result.
+    """
     paths = list(paths)
     result = LoadResult()
     seen: dict[str, Path] = {}
     for file in discover(paths):
-        automations, errors = load_file(file, root or _common_root(paths))
+        automations, errors = _load_file_cached(file, root or _common_root(paths), cache)
         result.errors.extend(errors)
         for automation in automations:
             if automation.name in seen:
@@ -82,6 +86,8 @@ def load(paths: Iterable[Path], root: Path | None = None) -> LoadResult:
                 continue
             seen[automation.name] = file
             result.automations.append(automation)
+    if cache is not None:
+        cache.save()
     return result
 
 
@@ -98,6 +104,21 @@ def _duplicate(result: LoadResult, new: LoadedAutomation, seen: dict[str, Path])
         seen[new.name] = new.source
         loser, winner = winner, new.source
     return DefinitionError(display(loser), "name", f"duplicate name {new.name!r}: already defined in {display(winner)}")
+
+
+def _load_file_cached(
+    file: Path, root: Path, cache: DefinitionCache | None
+) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
+    key = cache.key(file) if cache is not None else None
+    if cache is None or key is None:
+        return load_file(file, root)
+    hit = cache.get(key)
+    if hit is not None:
+        specs, errors = hit
+        return [LoadedAutomation(spec, file) for spec in specs], list(errors)
+    automations, errors = load_file(file, root)
+    cache.put(key, ([a.spec for a in automations], errors))
+    return automations, errors
 
 
 def _common_root(paths: list[Path]) -> Path:
