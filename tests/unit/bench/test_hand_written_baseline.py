@@ -15,6 +15,7 @@ from automations.settings import Backend, get_settings
 
 pytestmark = pytest.mark.unit
 
+COMPUTE = ("cpu", "memory", "nvidia.com/gpu")
 N = 12  # covers every variant: each GPU type (one with several node labels), push_image off, interval, SQL gate
 
 
@@ -33,20 +34,21 @@ def _shape(dag) -> dict:
 
 
 def _pods(dag) -> dict:
-    """The parts of the build and push_image pods that differ per automation: resources and placement."""
+    """What differs per automation in the build and push_image pods: labels, compute resources and placement.
+
+    (Hardening that is the same for every pod, such as security contexts and storage limits, is left to ours.)
+    """
     from kubernetes.client import ApiClient
 
     pods = {}
     for task in dag.tasks:
         if hasattr(task, "build_pod_request_obj"):
             pod = ApiClient().sanitize_for_serialization(task.build_pod_request_obj(None, dry_run=True))
-            spec = pod["spec"]
+            spec, resources = pod["spec"], pod["spec"]["containers"][0].get("resources", {})
             pods[task.task_id] = {
                 "labels": {k: v for k, v in pod["metadata"]["labels"].items() if not k.startswith("airflow")},
-                "resources": spec["containers"][0].get("resources"),
+                "resources": {k: {r: v[r] for r in COMPUTE if r in v} for k, v in resources.items()},
                 "placement": [spec.get(k) for k in ("nodeSelector", "affinity", "tolerations")],
-                "volumes": spec["volumes"],
-                "init": [c.get("command") for c in spec["initContainers"]],
             }
     return pods
 
