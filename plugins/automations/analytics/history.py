@@ -23,10 +23,15 @@ _DEPLOYED = """SELECT d.automation, d.model_id, d.variation, d.environment, d.bu
 _LATEST = "SELECT max(id) FROM builds GROUP BY automation"
 _LATEST_BUILD = f"""SELECT automation, model_id, dag_run_id, build_id, status, "commit", started, finished
     FROM builds WHERE id IN ({_LATEST})"""
-_RUN_VERDICTS = f"""SELECT v.automation, v.dag_run_id, v.passed, v.forced, v.note FROM gate_verdicts v
-    JOIN builds l ON l.automation = v.automation AND l.dag_run_id = v.dag_run_id
-    WHERE l.id IN ({_LATEST}) ORDER BY v.id"""
-_RUN_DEPLOYS = f"""SELECT d.automation, d.dag_run_id, d.status FROM deployments d
+# The gate verdicts and deploy results of each automation's newest run, in one statement so the newest runs are
+# found once: ("verdict", passed, forced, note) and ("deploy", NULL, NULL, status) rows.
+_RUN_EVENTS = f"""WITH latest AS (SELECT automation, dag_run_id FROM builds WHERE id IN ({_LATEST}))
+    SELECT v.automation, v.dag_run_id, 'verdict', v.passed, v.forced, v.note FROM gate_verdicts v
+        JOIN latest l ON l.automation = v.automation AND l.dag_run_id = v.dag_run_id
+    UNION ALL
+    SELECT d.automation, d.dag_run_id, 'deploy', NULL, NULL, d.status FROM deployments d
+        JOIN latest l ON l.automation = d.automation AND l.dag_run_id = d.dag_run_id"""
+_DEPLOYS = f"""SELECT d.automation, d.dag_run_id, d.status FROM deployments d
     JOIN builds l ON l.automation = d.automation AND l.dag_run_id = d.dag_run_id
     WHERE l.id IN ({_LATEST}) ORDER BY d.id"""
 _BUILDS = """SELECT id, dag_run_id, build_id, status, "commit", started, finished FROM builds
@@ -125,8 +130,13 @@ def latest_outcomes(store: AnalyticsStore) -> dict[str, RunOutcome]:
     latest = store.fetch(_LATEST_BUILD)
     if not latest:
         return {}
-    verdicts = _by_run(store.fetch(_RUN_VERDICTS))
-    deploys = _by_run(store.fetch(_RUN_DEPLOYS))
+    verdicts: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    deploys: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for automation, run_id, kind, passed, forced, text in store.fetch(_RUN_EVENTS):
+        if kind == "verdict":
+            verdicts[(automation, run_id)].append((passed, forced, text))
+        else:
+            deploys[(automation, run_id)].append((text,))
     outcomes = {}
     for automation, model_id, run_id, build_id, status, commit, _started, _finished in latest:
         result, reason = _outcome(status, verdicts.get((automation, run_id), []), deploys.get((automation, run_id), []))
@@ -163,13 +173,6 @@ def automation_history(store: AnalyticsStore, automation: str, limit: int = 100)
     )
     names = sorted({name for values in metrics.values() for name in values})
     return History(entries, deploys, tuple(names))
-
-
-def _by_run(rows: list[tuple]) -> dict[tuple[str, str], list[tuple]]:
-    grouped: dict[tuple[str, str], list[tuple]] = defaultdict(list)
-    for automation, run_id, *rest in rows:
-        grouped[(automation, run_id)].append(tuple(rest))
-    return grouped
 
 
 def _outcome(status: str, verdicts: list[tuple], deploys: list[tuple]) -> tuple[str, str]:

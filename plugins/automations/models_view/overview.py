@@ -33,7 +33,7 @@ def _row(state: DagState, deployed: list[Deployed], outcome: Optional[RunOutcome
         "automation": state.dag_id,
         "model_id": outcome.model_id if outcome else (model_tags[0] if model_tags else None),
         "variations": sorted({d.variation for d in deployed}),
-        "deployed": [asdict(d) for d in deployed],
+        "deployed": [dict(vars(d)) for d in deployed],
         "paused": state.paused,
         "next_run": None if state.paused else state.next_run,
         "last_run": last_run(state, outcome, base_path),
