@@ -87,12 +87,13 @@ KUBERNETES_TASKS = """
 WORKSPACE = k8s.V1VolumeMount(name="workspace", mount_path="/workspace")
 ARTIFACTS = k8s.V1VolumeMount(name="artifacts", mount_path="/artifacts")
 BUILD_VOLUMES = [
-    k8s.V1Volume(name="workspace", empty_dir=k8s.V1EmptyDirVolumeSource()),
+    k8s.V1Volume(name="workspace", empty_dir=k8s.V1EmptyDirVolumeSource(size_limit="20Gi")),
     k8s.V1Volume(name="artifacts",
                  persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(claim_name="automations-artifacts")),
 ]
+SHM_VOLUME = k8s.V1Volume(name="dshm", empty_dir=k8s.V1EmptyDirVolumeSource(medium="Memory", size_limit="8Gi"))
 IMAGE_VOLUMES = [
-    k8s.V1Volume(name="workspace", empty_dir=k8s.V1EmptyDirVolumeSource()),
+    k8s.V1Volume(name="workspace", empty_dir=k8s.V1EmptyDirVolumeSource(size_limit="10Gi")),
     k8s.V1Volume(name="artifacts", persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
         claim_name="automations-artifacts", read_only=True)),
     k8s.V1Volume(name="docker-config", secret=k8s.V1SecretVolumeSource(
@@ -139,10 +140,13 @@ def placement(a):
     if not a["gpu"]:
         cpu, memory = a["cpu"]
         both = {{"cpu": cpu, "memory": memory}}
-        return k8s.V1ResourceRequirements(requests=both, limits=both), {{}}, SPOT, SPOT_TOLERATIONS
+        resources = k8s.V1ResourceRequirements(requests={{**both, "ephemeral-storage": "10Gi"}},
+                                               limits={{**both, "ephemeral-storage": "20Gi"}})
+        return resources, {{}}, SPOT, SPOT_TOLERATIONS
     nodes = GPU_NODES[a["gpu"]]
-    resources = k8s.V1ResourceRequirements(requests={{"cpu": "3", "memory": "12Gi"}},
-                                           limits={{"cpu": "3", "memory": "12Gi", "nvidia.com/gpu": "1"}})
+    resources = k8s.V1ResourceRequirements(
+        requests={{"cpu": "3", "memory": "12Gi", "ephemeral-storage": "10Gi"}},
+        limits={{"cpu": "3", "memory": "12Gi", "nvidia.com/gpu": "1", "ephemeral-storage": "20Gi"}})
     if isinstance(nodes, str):
         return resources, {{"nvidia.com/gpu.product": nodes}}, SPOT, [GPU_TOLERATION, *SPOT_TOLERATIONS]
     required = k8s.V1NodeSelector(node_selector_terms=[k8s.V1NodeSelectorTerm(match_expressions=[
@@ -165,7 +169,8 @@ def build_task(a):
         task_id="build", name=f"build-{{a['dns']}}", namespace="models", image="python:3.11-slim",
         cmds=["sh", "-c", BUILD_SCRIPT], env_vars=env, container_resources=resources, node_selector=node_selector,
         affinity=affinity, tolerations=tolerations, labels=labels(a, "build"), init_containers=[source],
-        volumes=BUILD_VOLUMES, volume_mounts=[WORKSPACE, ARTIFACTS], service_account_name=None,
+        volumes=BUILD_VOLUMES + ([SHM_VOLUME] if a["gpu"] else []), volume_mounts=[WORKSPACE, ARTIFACTS],
+        service_account_name=None, active_deadline_seconds=7200,
         kubernetes_conn_id="kubernetes_default", do_xcom_push=True, get_logs=True,
         on_finish_action="delete_succeeded_pod", startup_timeout_seconds=1800, deferrable=False,
         reattach_on_restart=True,
@@ -181,15 +186,18 @@ def image_task(a):
                                                                           read_only=True)])
     return KubernetesPodOperator(
         task_id="push_image", name=f"image-{{a['dns']}}", namespace="models",
-        image="gcr.io/kaniko-project/executor:v1.23.2",
+        image="ghcr.io/osscontainertools/kaniko:v1.28.5-debug",
         arguments=["--context=dir:///workspace/context", "--dockerfile=/workspace/context/Dockerfile",
-                   "--destination=$(SERVING_IMAGE)", "--snapshot-mode=redo", "--use-new-run"],
-        container_resources=k8s.V1ResourceRequirements(requests={{"cpu": "1", "memory": "4Gi"}},
-                                                       limits={{"cpu": "1", "memory": "4Gi"}}),
+                   "--destination=$(SERVING_IMAGE)", "--digest-file=/workspace/digest", "--cache=true",
+                   f"--cache-repo=registry.example.com/ml/{{a['model_id']}}/cache", "--snapshot-mode=redo",
+                   "--use-new-run"],
+        container_resources=k8s.V1ResourceRequirements(
+            requests={{"cpu": "1", "memory": "4Gi", "ephemeral-storage": "20Gi"}},
+            limits={{"cpu": "1", "memory": "4Gi", "ephemeral-storage": "50Gi"}}),
         labels=labels(a, "serving-image"), init_containers=[context], volumes=IMAGE_VOLUMES,
         volume_mounts=[WORKSPACE, k8s.V1VolumeMount(name="docker-config", mount_path="/kaniko/.docker",
                                                     read_only=True)],
-        kubernetes_conn_id="kubernetes_default", do_xcom_push=False, get_logs=True,
+        kubernetes_conn_id="kubernetes_default", do_xcom_push=True, get_logs=True,
         on_finish_action="delete_succeeded_pod", deferrable=False, reattach_on_restart=True,
     )
 """

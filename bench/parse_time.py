@@ -58,6 +58,8 @@ def environment(where: Path, backend: str) -> dict[str, str]:
         **os.environ,
         "AUTOMATIONS_DIR": str(where / "definitions"),
         "AUTOMATIONS_BACKEND": backend,
+        # The kubernetes backend has no default registry; the figures do not depend on which one.
+        "AUTOMATIONS_REGISTRY": os.environ.get("AUTOMATIONS_REGISTRY", "registry.example.com/ml"),
         "AUTOMATIONS_STATE_DIR": str(home / "state"),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

@@ -102,8 +102,16 @@ class KubernetesSettings(_Slice):
     # Seconds a build pod may run before the kubelet stops it (activeDeadlineSeconds).
     build_timeout_s: int = _env("K8S_BUILD_TIMEOUT", 7200)
     # Kaniko builds the serving image and pushes it with the docker-config Secret named here.
-    kaniko_image: str = _env("KANIKO_IMAGE", "gcr.io/kaniko-project/executor:v1.23.2")
+    # (osscontainertools' maintained fork; the -debug image has the shell that reports the digest.)
+    kaniko_image: str = _env("KANIKO_IMAGE", "ghcr.io/osscontainertools/kaniko:v1.28.5-debug")
+    # "none": no docker-config Secret (workload identity through K8S_IMAGE_SERVICE_ACCOUNT instead).
     registry_secret: str = _env("REGISTRY_SECRET", "registry-credentials")
+    # Kaniko's layer cache repository; empty: <registry>/<model_id>/cache.
+    cache_repo: str = _env("K8S_CACHE_REPO", "")
+    # Service account of the push_image pod: IRSA (ECR push role) or GKE Workload Identity; empty: the default.
+    image_service_account: str = _env("K8S_IMAGE_SERVICE_ACCOUNT", "")
+    # A kubernetes.io/dockerconfigjson Secret serving Deployments pull with (imagePullSecrets); empty: none.
+    pull_secret: str = _env("K8S_PULL_SECRET", "")
     # Autoscaling: KEDA ScaledObjects (off: a HorizontalPodAutoscaler), and the Prometheus their triggers query.
     keda_enabled: bool = _env("KEDA_ENABLED", True)
     prometheus_url: str = _env("PROMETHEUS_URL", "http://prometheus-server.monitoring.svc.cluster.local:80")

@@ -27,7 +27,7 @@ def automations():
 
 @pytest.mark.parametrize("backend", list(Backend), ids=[b.value for b in Backend])
 def test_backend_wiring(automations, backend):
-    settings = get_settings().replace(backend=backend)
+    settings = get_settings().replace(backend=backend, registry="registry.example.com/ml")  # kubernetes needs one
     for automation in automations:
         dag = compile_dag(automation, settings)
         build = dag.get_task("build")
@@ -40,7 +40,7 @@ def test_backend_wiring(automations, backend):
 
 def test_image_step_exists_where_the_backend_builds_images(automations):
     for backend, has_image in ((Backend.local, False), (Backend.docker, True), (Backend.kubernetes, True)):
-        dag = compile_dag(automations[0], get_settings().replace(backend=backend))
+        dag = compile_dag(automations[0], get_settings().replace(backend=backend, registry="registry.example.com/ml"))
         assert ("push_image" in dag.task_ids) is has_image, backend
 
 

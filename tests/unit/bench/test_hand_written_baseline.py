@@ -57,7 +57,9 @@ def _pods(dag) -> dict:
 def test_hand_written_dags_match_ours(tmp_path, monkeypatch, backend):
     monkeypatch.chdir(tmp_path)  # docs show the definition's path relative to the working directory
     write_definitions(N, tmp_path / "definitions")
-    settings = get_settings().replace(automations_dir=tmp_path / "definitions", backend=backend)
+    settings = get_settings().replace(
+        automations_dir=tmp_path / "definitions", backend=backend, registry="registry.example.com/ml"
+    )
     result = load_definitions(settings)
     assert result.errors == [] and len(result.automations) == N
     ours = {a.name: compile_dag(a, settings) for a in result.automations}

@@ -62,7 +62,7 @@ def test_list_shows_each_automation_with_its_trigger():
 
 
 def test_render_prints_the_dag_and_the_kubernetes_objects():
-    done = cli("render", "churn_nightly", "--backend", "kubernetes")
+    done = cli("render", "churn_nightly", "--backend", "kubernetes", AUTOMATIONS_REGISTRY="registry.example.com/ml")
     assert done.returncode == 0, done.stderr
     docs = list(yaml.safe_load_all(done.stdout))
     assert docs[0]["kind"] == "AirflowDag" and docs[0]["schedule"] == "0 2 * * *"

@@ -12,10 +12,10 @@ from typing import Any, Optional
 from model_runtime import contract
 
 from ...environments import Environment, resolve
-from ...ids import serving_image
 from ...loader import LoadedAutomation
 from ...settings import Settings
 from ..errors import DeployFailed
+from . import registry as registries
 from .client import KubeClient, client_for
 from .manifests import UNBUILT, DeployPlan, render_plan
 from .placement import for_deployment
@@ -74,12 +74,13 @@ def plan_for(
         keda_enabled=settings.kubernetes.keda_enabled,
         prometheus_url=settings.kubernetes.prometheus_url,
         request_metrics=str(settings.kubernetes.request_metrics),
+        pull_secret=settings.kubernetes.pull_secret,
     )
 
 
 def render(automation: LoadedAutomation, settings: Settings) -> list[dict[str, Any]]:
     """Every object the deploy applies, for every environment, with a placeholder image tag (no build yet)."""
-    image = serving_image(settings.registry, automation.spec.model_id, UNBUILT)
+    image = registries.tagged(registries.registry(settings), automation.spec.model_id, UNBUILT)
     objects: list[dict[str, Any]] = []
     for environment in resolve(automation.spec, settings):
         objects.extend(render_plan(plan_for(automation, settings, environment, image, UNBUILT, UNBUILT)))
@@ -90,8 +91,10 @@ def _image_ref(
     automation: LoadedAutomation, build: dict[str, Any], image: Optional[dict[str, Any]], settings: Settings
 ) -> str:
     if image and image.get("image"):
-        return str(image["image"])
-    return serving_image(settings.registry, automation.spec.model_id, build["commit"])
+        return str(image["image"])  # by digest (image.pushed)
+    # push_image: false: the user pushes the image themselves, under the build's tag.
+    build_id = str(build.get("build_id") or build["commit"])
+    return registries.tagged(registries.registry(settings), automation.spec.model_id, build_id)
 
 
 def _target(plan: DeployPlan, result: RolloutResult) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 The image is ``FROM`` the build image (``base_image`` or the default), installs the model's dependencies from the
 artifact's ``src/`` copy, holds the build output at ``/artifact`` and model_runtime on ``PYTHONPATH``, and starts
-``python -m model_runtime serve``. Its tag is ``ids.serving_image(registry, model_id, commit)``.
+``python -m model_runtime serve``. Its tag is the build id and the task returns its digest (registry.py says why).
 
 Pod layout: an init container (the build image, which has a shell) assembles the Kaniko context on an emptyDir
 from the artifact volume (the build output and the staged model_runtime, see build_pod.py) and writes the
@@ -26,10 +26,10 @@ from typing import Any
 
 from model_runtime import contract
 
-from ...ids import serving_image
 from ...loader import LoadedAutomation
 from ...settings import Settings
 from . import build_pod, placement, security
+from . import registry as registries
 from .build import render_context
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,15 @@ ENV_ARTIFACT_DIR = "MODEL_ARTIFACT_DIR"
 ENV_RUNTIME_DIR = "MODEL_RUNTIME_DIR"
 ENV_DOCKERFILE = "SERVING_DOCKERFILE"
 RENDER_BUILD = {"build_id": "render-build", "commit": "0" * 40}
+DIGEST_FILE = "/workspace/digest"
+# Kaniko unpacks the base image into its container filesystem: CUDA bases take 10-20 GiB unpacked.
+BUILDER_EPHEMERAL = {"requests": "20Gi", "limits": "50Gi"}
+# The debug image has a busybox shell: it turns Kaniko's digest file into the XCom the sidecar reads ("$$" is the
+# kubelet's escape for a literal "$").
+KANIKO_SCRIPT = (
+    '/kaniko/executor "$@" && mkdir -p /airflow/xcom && '
+    f'printf \'{{"digest": "%s"}}\' "$$(cat {DIGEST_FILE})" > /airflow/xcom/return.json'
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,8 @@ class ImagePodPlan:
     kaniko_image: str
     registry: str
     registry_secret: str
+    cache_repo: str
+    service_account: str
     model_id: str
     main_dir: str
     dependency_file: str
@@ -66,8 +77,14 @@ def plan(automation: LoadedAutomation, settings: Settings) -> ImagePodPlan:
         namespace=settings.kubernetes.namespace,
         base_image=build.base_image or settings.kubernetes.build_image,
         kaniko_image=settings.kubernetes.kaniko_image,
-        registry=settings.registry,
-        registry_secret=settings.kubernetes.registry_secret,
+        registry=registries.registry(settings),
+        # "none": workload identity pushes (IRSA, GKE WI); a blank variable means the default, like every other.
+        registry_secret=""
+        if settings.kubernetes.registry_secret.lower() == "none"
+        else settings.kubernetes.registry_secret,
+        cache_repo=settings.kubernetes.cache_repo
+        or f"{registries.repository(registries.registry(settings), automation.spec.model_id)}/cache",
+        service_account=settings.kubernetes.image_service_account,
         model_id=automation.spec.model_id,
         main_dir=build.main_dir,
         dependency_file=build.dependency_file_path or "",
@@ -82,19 +99,21 @@ def dockerfile(p: ImagePodPlan) -> str:
     install = contract.install_command("python", "/artifact/src", p.main_dir, p.dependency_file or None)
     serve = contract.serve_command("python", "/artifact", contract.DEFAULT_PORT)
     entry, args = serve[:4], serve[4:]  # python -m model_runtime serve | --artifact ... --port ...
-    return "\n".join([
-        f"FROM {p.base_image}",
-        "COPY model_runtime /opt/model_runtime/model_runtime",
-        "COPY artifact /artifact",
-        "ENV PYTHONPATH=/opt/model_runtime PYTHONUNBUFFERED=1",
-        f"RUN {json.dumps(install)}",
-        # The serving pod runs as this UID (security.py); an image without USER would otherwise start as root.
-        f"USER {security.UID}",
-        f"EXPOSE {contract.DEFAULT_PORT}",
-        f"ENTRYPOINT {json.dumps(entry)}",
-        f"CMD {json.dumps(args)}",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"FROM {p.base_image}",
+            "COPY model_runtime /opt/model_runtime/model_runtime",
+            "COPY artifact /artifact",
+            "ENV PYTHONPATH=/opt/model_runtime PYTHONUNBUFFERED=1",
+            f"RUN {json.dumps(install)}",
+            # The serving pod runs as this UID (security.py); an image without USER would otherwise start as root.
+            f"USER {security.UID}",
+            f"EXPOSE {contract.DEFAULT_PORT}",
+            f"ENTRYPOINT {json.dumps(entry)}",
+            f"CMD {json.dumps(args)}",
+            "",
+        ]
+    )
 
 
 CONTEXT_SCRIPT = f"""set -eu
@@ -117,12 +136,21 @@ def pod_template(p: ImagePodPlan) -> dict[str, Any]:
     kaniko = {
         "name": build_pod.BASE_CONTAINER,
         "image": p.kaniko_image,
-        "args": [f"--context=dir://{CONTEXT_DIR}", f"--dockerfile={CONTEXT_DIR}/Dockerfile",
-                 f"--destination=$({ENV_IMAGE})", "--snapshot-mode=redo", "--use-new-run"],
-        "resources": placement.for_cpu(1, "4Gi").resources,
-        "volumeMounts": [workspace, {"name": "docker-config", "mountPath": "/kaniko/.docker", "readOnly": True}],
+        "command": ["/busybox/sh", "-c", KANIKO_SCRIPT, "kaniko"],
+        "args": [
+            f"--context=dir://{CONTEXT_DIR}",
+            f"--dockerfile={CONTEXT_DIR}/Dockerfile",
+            f"--destination=$({ENV_IMAGE})",
+            f"--digest-file={DIGEST_FILE}",
+            # Layers (the dependency install above all) are cached in the registry and reused by the next build.
+            "--cache=true",
+            f"--cache-repo={p.cache_repo}",
+            "--snapshot-mode=redo",
+            "--use-new-run",
+        ],
+        "resources": _builder_resources(),
+        "volumeMounts": [workspace, *_docker_config_mount(p)],
     }
-    docker_config = {"secretName": p.registry_secret, "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}
     # The init container is restricted like every other; only Kaniko itself runs as root (security.py says why).
     non_root = {"runAsUser": security.UID, "runAsGroup": security.UID}
     spec: dict[str, Any] = {
@@ -132,13 +160,35 @@ def pod_template(p: ImagePodPlan) -> dict[str, Any]:
         "initContainers": [{**context, "securityContext": {**security.container_context(), **non_root}}],
         "containers": [{**kaniko, "securityContext": security.builder_context()}],
         "volumes": [
-            {"name": "workspace", "emptyDir": {}},
+            {"name": "workspace", "emptyDir": {"sizeLimit": "10Gi"}},
             {"name": "artifacts", "persistentVolumeClaim": {"claimName": p.pvc, "readOnly": True}},
-            {"name": "docker-config", "secret": docker_config},
+            *_docker_config_volume(p),
         ],
     }
+    if p.service_account:  # IRSA (ECR) or GKE Workload Identity: the account carries the push permission
+        spec["serviceAccountName"] = p.service_account
     metadata = {"name": p.name, "namespace": p.namespace, "labels": dict(p.labels)}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def _builder_resources() -> dict[str, dict[str, str]]:
+    resources = placement.for_cpu(1, "4Gi").resources
+    return {
+        "requests": {**resources["requests"], "ephemeral-storage": BUILDER_EPHEMERAL["requests"]},
+        "limits": {**resources.get("limits", {}), "ephemeral-storage": BUILDER_EPHEMERAL["limits"]},
+    }
+
+
+def _docker_config_mount(p: ImagePodPlan) -> list[dict[str, Any]]:
+    return [{"name": "docker-config", "mountPath": "/kaniko/.docker", "readOnly": True}] if p.registry_secret else []
+
+
+def _docker_config_volume(p: ImagePodPlan) -> list[dict[str, Any]]:
+    """A static dockerconfigjson Secret; none with workload identity (Kaniko's ECR/GCR/ACR helpers use it)."""
+    if not p.registry_secret:
+        return []
+    items = [{"key": ".dockerconfigjson", "path": "config.json"}]
+    return [{"name": "docker-config", "secret": {"secretName": p.registry_secret, "items": items}}]
 
 
 @dataclass(frozen=True)
@@ -158,8 +208,8 @@ class ImageIdentity:
 def image_identity(p: ImagePodPlan, build_xcom: Any) -> ImageIdentity:
     if not isinstance(build_xcom, dict) or not build_xcom.get("build_id") or not build_xcom.get("commit"):
         raise ValueError(f"the build XCom lacks build_id/commit: {build_xcom!r}")
-    commit = str(build_xcom["commit"])
-    return ImageIdentity(serving_image(p.registry, p.model_id, commit), str(build_xcom["build_id"]), commit)
+    commit, build_id = str(build_xcom["commit"]), str(build_xcom["build_id"])
+    return ImageIdentity(registries.tagged(p.registry, p.model_id, build_id), build_id, commit)
 
 
 @functools.lru_cache(maxsize=1)
@@ -191,11 +241,20 @@ def _operator_class():
 
         def execute(self, context):
             ident = self.run_identity(context)
-            super().execute(context)  # Kaniko exits non-zero when the build or the push fails
-            log.info("pushed serving image %s", ident.image)
-            return {"image": ident.image, "pushed": True, "build_id": ident.build_id}
+            result = super().execute(context)  # Kaniko exits non-zero when the build or the push fails
+            return pushed(ident, result)
 
     return KanikoPodOperator
+
+
+def pushed(ident: ImageIdentity, result: Any) -> dict:
+    """The push_image XCom: the image by digest (what deploy runs) and the tag it was pushed under."""
+    digest = result.get("digest") if isinstance(result, dict) else None
+    if not isinstance(digest, str) or not digest.startswith("sha256:"):
+        raise RuntimeError(f"Kaniko pushed {ident.image} but reported no digest (XCom sidecar gave {result!r})")
+    ref = registries.by_digest(ident.image, digest)
+    log.info("pushed serving image %s as %s", ident.image, ref)
+    return {"image": ref, "tag": ident.image, "digest": digest, "pushed": True, "build_id": ident.build_id}
 
 
 def not_pushed(reason: str) -> dict:
@@ -221,7 +280,8 @@ def image_operator(automation: LoadedAutomation, settings: Settings):
         image=p.kaniko_image,
         pod_template_dict=pod_template(p),
         base_container_name=build_pod.BASE_CONTAINER,
-        do_xcom_push=False,
+        do_xcom_push=True,  # the digest, see KANIKO_SCRIPT
+        xcom_sidecar_container_security_context=security.container_context(),
         get_logs=True,
         on_finish_action=settings.kubernetes.on_finish_action,
         deferrable=False,

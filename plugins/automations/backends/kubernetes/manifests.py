@@ -77,6 +77,7 @@ class DeployPlan:
     keda_enabled: bool = True
     prometheus_url: str = ""
     request_metrics: str = "server"  # settings.RequestMetrics: whose series the request triggers read
+    pull_secret: str = ""
     port: int = contract.DEFAULT_PORT
 
     @property
@@ -194,6 +195,8 @@ def _container(plan: DeployPlan) -> dict[str, Any]:
 def _pod_spec(plan: DeployPlan) -> dict[str, Any]:
     spec: dict[str, Any] = {"containers": [_container(plan)]}
     spec = security.secure_pod_spec(spec)
+    if plan.pull_secret:  # a static registry credential; nodes with IAM-based pulls (ECR, GAR, ACR) need none
+        spec["imagePullSecrets"] = [{"name": plan.pull_secret}]
     if plan.service_account_name:
         spec["serviceAccountName"] = plan.service_account_name
     if plan.placement.node_selector:

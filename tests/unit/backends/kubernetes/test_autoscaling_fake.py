@@ -146,4 +146,5 @@ def test_fake_autoscaler_apply_failing_after_a_healthy_rollout_is_a_warning_not_
     result = run(fake, settings, "a" * 40, automation(auto_scale_config=SCALE))
     (target,) = result["targets"]
     assert target["warnings"] and "keda webhook timed out" in target["warnings"][0]
-    assert fake.live("Deployment", NS, NAME)["spec"]["template"]["spec"]["containers"][0]["image"].endswith("a" * 12)
+    image = fake.live("Deployment", NS, NAME)["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "reg.example/churn_model:churn-aaaaaa"

@@ -51,12 +51,12 @@ def _env(monkeypatch):
         "AUTOMATIONS_K8S_SERVICE_ACCOUNT",
         "AUTOMATIONS_K8S_ARTIFACT_MOUNT",
         "AUTOMATIONS_BUILD_IMAGE",
-        "AUTOMATIONS_REGISTRY",
         "AUTOMATIONS_K8S_NAMESPACE",
         "AUTOMATIONS_KANIKO_IMAGE",
         "AUTOMATIONS_REGISTRY_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AUTOMATIONS_REGISTRY", "registry.example.com/ml")  # the backend has no default registry
 
 
 def normalise(text: str) -> str:

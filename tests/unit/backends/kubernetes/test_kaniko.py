@@ -12,7 +12,6 @@ import yaml
 from tests.support.automations import make_automation
 
 from automations.backends.kubernetes import build_pod, image
-from automations.ids import serving_image
 from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from model_runtime import contract
@@ -56,19 +55,59 @@ def test_kaniko_pod_is_valid_kubernetes(version):
     kubernetes_validate.validate(kaniko_pod(), version, strict=True)
 
 
-def test_kaniko_builds_and_pushes_the_serving_tag():
+def test_kaniko_builds_and_pushes_the_build_tag_with_a_layer_cache_and_reports_the_digest():
     pod = kaniko_pod()
     kaniko = pod["spec"]["containers"][0]
-    assert kaniko["image"] == "gcr.io/kaniko-project/executor:v1.23.2"
-    assert f"--destination=$({image.ENV_IMAGE})" in kaniko["args"]
-    expected = serving_image("registry.example.com/ml", "Churn-Model", "0" * 40)
-    assert env_of(kaniko)[image.ENV_IMAGE] == expected == "registry.example.com/ml/churn-model:000000000000"
+    assert kaniko["image"] == "ghcr.io/osscontainertools/kaniko:v1.28.5-debug"  # a maintained fork
+    args = kaniko["args"]
+    assert f"--destination=$({image.ENV_IMAGE})" in args and f"--digest-file={image.DIGEST_FILE}" in args
+    assert "--cache=true" in args and "--cache-repo=registry.example.com/ml/churn-model/cache" in args
+    assert env_of(kaniko)[image.ENV_IMAGE] == "registry.example.com/ml/churn-model:render-build"
+    assert kaniko["resources"]["requests"]["ephemeral-storage"] == "20Gi"
     assert {"name": "docker-config", "mountPath": "/kaniko/.docker", "readOnly": True} in kaniko["volumeMounts"]
     secret = next(v for v in pod["spec"]["volumes"] if v["name"] == "docker-config")["secret"]
     assert secret == {
         "secretName": "registry-credentials",
         "items": [{"key": ".dockerconfigjson", "path": "config.json"}],
     }
+
+
+def test_workload_identity_needs_no_docker_config_secret(monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_REGISTRY_SECRET", "none")
+    monkeypatch.setenv("AUTOMATIONS_K8S_IMAGE_SERVICE_ACCOUNT", "ecr-pusher")
+    pod = kaniko_pod()
+    assert pod["spec"]["serviceAccountName"] == "ecr-pusher"
+    assert "docker-config" not in yaml.safe_dump(pod)
+    kubernetes_validate.validate(pod, "1.30", strict=True)
+
+
+def test_the_kaniko_wrapper_turns_the_digest_file_into_the_xcom(tmp_path):
+    """The wrapper script run for real with sh, a stand-in executor and the paths moved under tmp_path."""
+    import subprocess
+
+    kaniko = kaniko_pod()["spec"]["containers"][0]
+    script = kaniko["command"][2].replace("$$", "$")  # the kubelet's $$ escape
+    executor = tmp_path / "executor"
+    digest = "sha256:" + "ab" * 32
+    executor.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/argv\nprintf {digest} > {tmp_path}/digest\n')
+    executor.chmod(0o755)
+    script = script.replace("/kaniko/executor", str(executor)).replace(image.DIGEST_FILE, str(tmp_path / "digest"))
+    script = script.replace("/airflow/xcom", str(tmp_path / "xcom"))
+    subprocess.run(["sh", "-c", script, "kaniko", "--destination=x"], check=True)
+    assert json.loads((tmp_path / "xcom" / "return.json").read_text()) == {"digest": digest}
+    assert (tmp_path / "argv").read_text().strip() == "--destination=x"
+    failing = tmp_path / "failing"
+    failing.write_text("#!/bin/sh\nexit 3\n")
+    failing.chmod(0o755)
+    (tmp_path / "xcom" / "return.json").unlink()
+    result = subprocess.run(["sh", "-c", script.replace(str(executor), str(failing)), "kaniko"], check=False)
+    assert result.returncode == 3 and not (tmp_path / "xcom" / "return.json").exists()
+
+
+def test_without_a_registry_the_kubernetes_backend_says_what_to_set(monkeypatch):
+    monkeypatch.delenv("AUTOMATIONS_REGISTRY")
+    with pytest.raises(ValueError, match="set AUTOMATIONS_REGISTRY"):
+        image.plan(automation(), get_settings())
 
 
 def test_context_holds_the_build_artifact_and_model_runtime():
@@ -94,8 +133,8 @@ def test_dockerfile_installs_dependencies_and_serves_with_the_runtime():
 
 def test_image_identity_comes_from_the_build_xcom():
     plan = image.plan(automation(), get_settings())
-    ident = image.image_identity(plan, {"build_id": "b1", "commit": COMMIT, "metrics": {}})
-    assert ident.image == f"registry.example.com/ml/churn-model:{COMMIT[:12]}"
+    ident = image.image_identity(plan, {"build_id": "churn_model-3f2a9c1d5e-abc123", "commit": COMMIT})
+    assert ident.image == "registry.example.com/ml/churn-model:churn_model-3f2a9c1d5e-abc123"  # one tag per build
     with pytest.raises(ValueError, match="build_id/commit"):
         image.image_identity(plan, {"metrics": {}})
 
@@ -104,19 +143,30 @@ def test_fake_execute_returns_the_pushed_image(monkeypatch):
     """Kaniko's run is faked at the KubernetesPodOperator boundary; the XCom logic around it is real."""
     from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 
+    digest = "sha256:" + "0f" * 32
     calls = []
-    monkeypatch.setattr(KubernetesPodOperator, "execute", lambda self, context: calls.append(self.task_id))
+
+    def run(self, context):
+        calls.append(self.task_id)
+        return {"digest": digest}  # what the XCom sidecar read from /airflow/xcom/return.json
+
+    monkeypatch.setattr(KubernetesPodOperator, "execute", run)
     op = image.image_operator(automation(), get_settings())
     context = {
         "ti": type("TI", (), {"xcom_pull": staticmethod(lambda task_ids=None: {"build_id": "b", "commit": COMMIT})})()
     }
     assert op.execute(context) == {
-        "image": f"registry.example.com/ml/churn-model:{COMMIT[:12]}",
+        "image": f"registry.example.com/ml/churn-model@{digest}",  # deploy pulls by digest
+        "tag": "registry.example.com/ml/churn-model:b",
+        "digest": digest,
         "pushed": True,
         "build_id": "b",
     }
     assert calls == ["push_image"]
-    assert op.task_id == "push_image" and not op.do_xcom_push and op.get_logs and op.template_fields == ()
+    assert op.task_id == "push_image" and op.do_xcom_push and op.get_logs and op.template_fields == ()
+    monkeypatch.setattr(KubernetesPodOperator, "execute", lambda self, context: None)
+    with pytest.raises(RuntimeError, match="no digest"):
+        op.execute(context)
 
 
 def test_push_image_false_logs_the_reason_and_returns_not_pushed(caplog):

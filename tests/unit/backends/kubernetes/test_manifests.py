@@ -210,3 +210,22 @@ def test_render_makes_one_set_per_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(envs))
     objs = deploy.render(automation(environments=["staging", "production"]), get_settings())
     assert [d["metadata"]["namespace"] for d in by_kind(objs, "Deployment")] == ["stage", "prod"]
+
+
+def test_pull_secret_becomes_image_pull_secrets_and_is_absent_by_default():
+    plain = by_kind(objects(), "Deployment")[0]["spec"]["template"]["spec"]
+    assert "imagePullSecrets" not in plain
+    pulled = by_kind(objects(pull_secret="regcred"), "Deployment")[0]["spec"]["template"]["spec"]
+    assert pulled["imagePullSecrets"] == [{"name": "regcred"}]
+
+
+def test_deploy_pulls_the_pushed_digest_and_falls_back_to_the_build_tag(monkeypatch):
+    settings = get_settings()
+    build = {"commit": "c" * 40, "build_id": "churn_nightly-cccccccccc-abcdef"}
+    digest = "registry.example.com/ml/churn_model@sha256:" + "1" * 64
+    assert deploy._image_ref(automation(), build, {"image": digest, "pushed": True}, settings) == digest
+    fallback = deploy._image_ref(automation(), build, {"image": None, "pushed": False}, settings)
+    assert fallback == "registry.example.com/ml/churn_model:churn_nightly-cccccccccc-abcdef"
+    monkeypatch.delenv("AUTOMATIONS_REGISTRY")
+    with pytest.raises(ValueError, match="set AUTOMATIONS_REGISTRY"):
+        deploy.render(automation(), get_settings())

@@ -71,7 +71,7 @@ def run_deploy(fake: FakeApiServer, settings, commit: str, auto: Optional[Loaded
 
 
 V1, V2 = "1" * 40, "2" * 40
-IMG1, IMG2 = f"reg.example/churn_model:{V1[:12]}", f"reg.example/churn_model:{V2[:12]}"
+IMG1, IMG2 = f"reg.example/churn_model:churn-{V1[:10]}-aaaaaa", f"reg.example/churn_model:churn-{V2[:10]}-aaaaaa"
 IMAGES = {"v1": IMG1, "v2": IMG2}
 
 
@@ -223,7 +223,7 @@ def test_fake_deploys_every_environment_with_its_own_connection(settings, tmp_pa
         "production": {"conn_id": "k8s_prod", "namespace": "models"}}}))
     fakes = {"k8s_stage": server(), "k8s_prod": server(v1=None)}
     fakes["k8s_prod"].clock = fakes["k8s_stage"].clock
-    build = {"commit": V1, "build_id": "b1"}
+    build = {"commit": V1, "build_id": f"churn-{V1[:10]}-aaaaaa"}
     auto = automation(environments=["staging", "production"])
     with pytest.raises(DeployFailed, match=r"\[production\].*already updated: \['staging'\]"):
         deploy.deploy(auto, build, None, settings, client_factory=fakes.__getitem__, clock=fakes["k8s_stage"].clock)
