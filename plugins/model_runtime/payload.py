@@ -22,6 +22,8 @@ def parse_records(body: bytes) -> list[dict]:
         data = json.loads(body.decode("utf-8") or "null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
+    except RecursionError:  # e.g. 200,000 nested "[": the parser recurses per level
+        raise BadRequest("body is not valid JSON: nested too deeply") from None
     if isinstance(data, dict) and "columns" in data and "data" in data:
         columns, rows = data["columns"], data["data"]
         if not isinstance(columns, list) or not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
