@@ -16,6 +16,7 @@ from .loader import LoadedAutomation
 from .notify.wiring import attach_notifications
 from .schedule import timetable
 from .settings import Settings, get_settings
+from .spec import MetricBasedTrigger
 
 START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")  # fixed: a moving start_date confuses the scheduler
 
@@ -112,7 +113,20 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
     gate = BranchPythonOperator(task_id="metric_gate", python_callable=partial(tasks.gate_task, automation))
     deploy = PythonOperator(task_id="deploy", python_callable=partial(tasks.deploy_task, automation))
     skip = PythonOperator(task_id="skip_deploy", python_callable=partial(tasks.skip_deploy_task, automation))
-    chain(*[t for t in (clone, build, image, gate) if t is not None], [deploy, skip])
+    chain(*[t for t in (_metric_trigger(automation), clone, build, image, gate) if t is not None], [deploy, skip])
+
+
+def _metric_trigger(automation: LoadedAutomation):
+    """A MetricBasedTrigger's check, first in the run; a check that does not fire skips everything after it."""
+    if not isinstance(automation.spec.trigger, MetricBasedTrigger):
+        return None
+    from airflow.providers.standard.operators.python import ShortCircuitOperator
+
+    return ShortCircuitOperator(
+        task_id="metric_trigger",
+        python_callable=partial(tasks.metric_trigger_task, automation),
+        ignore_downstream_trigger_rules=True,
+    )
 
 
 def _image_operator(automation: LoadedAutomation, settings: Settings):

@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 from .spec import MetricBasedTrigger, NoneTrigger, ScheduledTrigger, Trigger
 
-UTC = "UTC"
+METRIC_CHECK_INTERVAL = "1h"  # when a MetricBasedTrigger names no override_cron
 
 
 def timetable(trigger: Trigger, execute_immediately: bool = False) -> Optional[Any]:
@@ -15,8 +15,11 @@ def timetable(trigger: Trigger, execute_immediately: bool = False) -> Optional[A
 
     if isinstance(trigger, ScheduledTrigger):
         return AutomationTimetable(trigger.cron or "", trigger.interval or "", execute_immediately)
-    if isinstance(trigger, (NoneTrigger, MetricBasedTrigger)):
-        # Metric-based triggers are validated but not evaluated yet: until then they run on demand only.
+    if isinstance(trigger, MetricBasedTrigger):
+        # Each scheduled run is one check of the metric (steps/metric_trigger.py): override_cron, else hourly.
+        cron, interval = (trigger.override_cron, "") if trigger.override_cron else ("", METRIC_CHECK_INTERVAL)
+        return AutomationTimetable(cron or "", interval, execute_immediately)
+    if isinstance(trigger, NoneTrigger):
         return None
     raise TypeError(f"no timetable for trigger {type(trigger).__name__}")
 
@@ -28,8 +31,9 @@ def describe(trigger: Trigger) -> str:
     if isinstance(trigger, ScheduledTrigger):
         return f"every `{trigger.interval}`"
     if isinstance(trigger, MetricBasedTrigger):
+        every = f"cron `{trigger.override_cron}` (UTC)" if trigger.override_cron else "hour"
         return (
-            f"when `{trigger.metric.sql_query}` is {trigger.direction.value} {trigger.threshold} "
-            "(metric-based triggers are not evaluated yet: run it manually)"
+            f"when `{trigger.metric.sql_query}` is {trigger.direction.value} {trigger.threshold}, "
+            f"checked every {every}; after a run, again only once it has recovered"
         )
     return "manually only"

@@ -160,6 +160,10 @@ class Settings(_Slice):
     python_definition_timeout_s: float = _env("PYTHON_DEFINITION_TIMEOUT", 5.0)
     # Notifications (on_success/on_error): seconds per HTTP attempt; one retry follows a failed attempt.
     notify_timeout_s: float = _env("NOTIFY_TIMEOUT", 10.0)
+    # MetricBasedTrigger: after a fire, wait for a recovered check before firing again, and never fire twice
+    # within this many seconds.
+    metric_require_recovery: bool = _env("METRIC_REQUIRE_RECOVERY", True)
+    metric_min_spacing_s: int = _env("METRIC_MIN_SPACING", 3600)
     # Whether git_uri may use file:// (the demo and the tests need it; production can forbid local repositories).
     git_allow_file: bool = _env("GIT_ALLOW_FILE", True)
 

@@ -51,3 +51,18 @@ def skip_deploy_task(automation: LoadedAutomation, **context: Any) -> str:
     reason = explain_skip(verdict)
     log.info("not deploying %s: %s", automation.name, reason)
     return reason
+
+
+METRIC_CHECK_CONF = "metric_check"  # a manual run with conf {"metric_check": true} runs the check as a scheduled one
+
+
+def metric_trigger_task(automation: LoadedAutomation, **context: Any) -> bool:
+    """True: this run builds and deploys; False: the check did not fire, so everything downstream is skipped."""
+    from .steps.metric_trigger import check
+
+    dag_run = context["dag_run"]
+    run_type = getattr(dag_run.run_type, "value", dag_run.run_type)
+    if run_type == "manual" and not (dag_run.conf or {}).get(METRIC_CHECK_CONF):
+        log.info("manual run of %s: the metric trigger does not gate it (it builds and deploys)", automation.name)
+        return True
+    return check(automation, context["run_id"], get_settings()).fire

@@ -5,7 +5,7 @@ created from ``schema/<dialect>.sql`` when first needed or by ``python -m automa
 """
 
 from .query import BIND_NAMES, ThresholdQueryError, run_threshold
-from .rows import BuildRow, BuildStatus, DeploymentRow, DeployStatus, RunKey, VerdictRow
+from .rows import BuildRow, BuildStatus, DeploymentRow, DeployStatus, MetricCheckRow, RunKey, TriggerHistory, VerdictRow
 from .store import AnalyticsStore, open_store
 
 __all__ = [
@@ -15,8 +15,10 @@ __all__ = [
     "BuildStatus",
     "DeployStatus",
     "DeploymentRow",
+    "MetricCheckRow",
     "RunKey",
     "ThresholdQueryError",
+    "TriggerHistory",
     "VerdictRow",
     "open_store",
     "run_threshold",

@@ -79,8 +79,16 @@ def fetch_guarded(store: AnalyticsStore, sql: str, params: Mapping[str, Any], ti
     return columns, rows
 
 
-def run_threshold(store: AnalyticsStore, sql: str, params: Mapping[str, Any], timeout_s: float, who: str) -> float:
-    """The single numeric value ``sql`` returns; ``who`` names the automation and condition in errors."""
+def run_threshold(
+    store: AnalyticsStore,
+    sql: str,
+    params: Mapping[str, Any],
+    timeout_s: float,
+    who: str,
+    kind: str = "threshold query",
+) -> float:
+    """The single numeric value ``sql`` returns; ``who`` names the automation and condition in errors, ``kind`` the
+    query's role ("threshold query", or "metric query" for a MetricBasedTrigger)."""
     started = time.monotonic()
     try:
         columns, rows = fetch_guarded(store, sql, params, timeout_s)
@@ -89,11 +97,11 @@ def run_threshold(store: AnalyticsStore, sql: str, params: Mapping[str, Any], ti
         if time.monotonic() - started >= timeout_s:
             reason += f"; the statement timeout is {timeout_s:g}s"
         failure = f"{type(exc).__name__}: {reason}"
-        raise ThresholdQueryError(f"{who}: threshold query failed ({failure}). Query: {sql!r}") from exc
+        raise ThresholdQueryError(f"{who}: {kind} failed ({failure}). Query: {sql!r}") from exc
     problem = shape_problem(columns, rows)
     if problem:
         raise ThresholdQueryError(
-            f"{who}: threshold query must return exactly one row with one numeric column, but {problem}. Query: {sql!r}"
+            f"{who}: {kind} must return exactly one row with one numeric column, but {problem}. Query: {sql!r}"
         )
     return float(rows[0][0])
 

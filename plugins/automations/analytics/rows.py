@@ -63,3 +63,25 @@ class DeploymentRow:
     status: DeployStatus
     target: Optional[str] = None
     at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class MetricCheckRow:
+    """One check of a MetricBasedTrigger; ``value``/``crossed`` are None when the query failed."""
+
+    key: RunKey
+    value: Optional[float]
+    threshold: Optional[float]
+    direction: str
+    crossed: Optional[bool]
+    fired: bool
+    reason: str
+    at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class TriggerHistory:
+    """What the anti-storm rules need: when the trigger last fired, and whether the metric recovered since."""
+
+    last_fired_at: Optional[datetime]
+    recovered_since: bool

@@ -15,7 +15,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Optional
 
 from .connection import AnalyticsTarget, resolve
-from .rows import BuildRow, DeploymentRow, RunKey, VerdictRow, utcnow
+from .rows import BuildRow, DeploymentRow, MetricCheckRow, RunKey, TriggerHistory, VerdictRow, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -39,6 +39,13 @@ _INSERT_VERDICT = """INSERT INTO gate_verdicts (automation, model_id, dag_run_id
 _INSERT_DEPLOYMENT = """INSERT INTO deployments (automation, model_id, variation, environment, build_id, target, status,
     dag_run_id, "at") VALUES (:automation, :model_id, :variation, :environment, :build_id, :target, :status,
     :dag_run_id, :at)"""
+_INSERT_CHECK = """INSERT INTO metric_checks (automation, model_id, dag_run_id, "at", value, threshold, direction,
+    crossed, fired, reason) VALUES (:automation, :model_id, :dag_run_id, :at, :value, :threshold, :direction, :crossed,
+    :fired, :reason)"""
+_LAST_FIRED = """SELECT id, "at" FROM metric_checks WHERE automation = :automation AND fired = :yes
+    ORDER BY id DESC LIMIT 1"""
+_RECOVERIES_SINCE = """SELECT count(*) FROM metric_checks WHERE automation = :automation AND id > :since
+    AND crossed = :no"""
 # The champion is the build of the latest successful deployment on that model's variation; failed and
 # rolled-back rows never replace it, because the previous version kept serving.
 _CURRENT_DEPLOYMENT = """SELECT build_id, "at" FROM deployments
@@ -114,6 +121,22 @@ class AnalyticsStore:
         if params:
             with self._begin() as conn:
                 conn.execute(_text(_INSERT_DEPLOYMENT), params)
+
+    def record_metric_check(self, row: MetricCheckRow) -> None:
+        params = {"automation": row.key.automation, "model_id": row.key.model_id, "dag_run_id": row.key.dag_run_id,
+                  "at": self._ts(row.at), "value": row.value, "threshold": row.threshold, "direction": row.direction,
+                  "crossed": row.crossed, "fired": row.fired, "reason": row.reason}
+        with self._begin() as conn:
+            conn.execute(_text(_INSERT_CHECK), params)
+
+    def trigger_history(self, automation: str) -> TriggerHistory:
+        """When ``automation``'s metric trigger last fired, and whether a check since then found it recovered."""
+        fired = self._first(_LAST_FIRED, {"automation": automation, "yes": True})
+        if fired is None:
+            return TriggerHistory(None, True)
+        recoveries = self._first(_RECOVERIES_SINCE, {"automation": automation, "since": fired[0], "no": False})
+        at = fired[1] if isinstance(fired[1], datetime) else datetime.fromisoformat(fired[1])
+        return TriggerHistory(at, bool(recoveries and recoveries[0]))
 
     def set_build_image(self, build_id: str, image: str) -> None:
         with self._begin() as conn:

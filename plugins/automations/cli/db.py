@@ -9,7 +9,7 @@ from ..settings import get_settings
 COMMAND = "db"
 HELP = "Analytics store: 'db init' creates the tables (idempotent), 'db status' shows where it is and row counts."
 
-TABLES = ("builds", "build_metrics", "gate_verdicts", "deployments")
+TABLES = ("builds", "build_metrics", "gate_verdicts", "deployments", "metric_checks")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -47,7 +47,7 @@ def _columns(statements: list[str]) -> dict[str, list[str]]:
 def test_both_dialects_define_the_same_tables_and_columns():
     postgres, sqlite = _columns(schema_sql("postgresql")), _columns(schema_sql("sqlite"))
     assert postgres == sqlite
-    assert set(postgres) == {"builds", "build_metrics", "gate_verdicts", "deployments"}
+    assert set(postgres) == {"builds", "build_metrics", "gate_verdicts", "deployments", "metric_checks"}
     assert postgres["deployments"] == [
         "id", "automation", "model_id", "variation", "environment", "build_id", "target", "status", "dag_run_id", "at"
     ]

@@ -59,6 +59,22 @@ CREATE TABLE IF NOT EXISTS deployments (
     "at"        TIMESTAMP WITH TIME ZONE NOT NULL
 );
 
+-- One row per MetricBasedTrigger check: the value's history, and the state that keeps triggers from storming.
+CREATE TABLE IF NOT EXISTS metric_checks (
+    id          BIGSERIAL PRIMARY KEY,
+    automation  TEXT NOT NULL,
+    model_id    TEXT NOT NULL,
+    dag_run_id  TEXT NOT NULL,
+    "at"        TIMESTAMP WITH TIME ZONE NOT NULL,
+    value       DOUBLE PRECISION,
+    threshold   DOUBLE PRECISION,
+    direction   TEXT NOT NULL,
+    crossed     BOOLEAN,
+    fired       BOOLEAN NOT NULL,
+    reason      TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS metric_checks_automation ON metric_checks (automation, id);
 CREATE INDEX IF NOT EXISTS build_metrics_build ON build_metrics (build_id, metric_name);
 CREATE INDEX IF NOT EXISTS builds_build ON builds (build_id);
 CREATE INDEX IF NOT EXISTS deployments_variation ON deployments (model_id, variation, status);

@@ -57,6 +57,22 @@ CREATE TABLE IF NOT EXISTS deployments (
     "at"        TEXT NOT NULL
 );
 
+-- One row per MetricBasedTrigger check: the value's history, and the state that keeps triggers from storming.
+CREATE TABLE IF NOT EXISTS metric_checks (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    automation  TEXT NOT NULL,
+    model_id    TEXT NOT NULL,
+    dag_run_id  TEXT NOT NULL,
+    "at"        TEXT NOT NULL,
+    value       REAL,
+    threshold   REAL,
+    direction   TEXT NOT NULL,
+    crossed     INTEGER,
+    fired       INTEGER NOT NULL,
+    reason      TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS metric_checks_automation ON metric_checks (automation, id);
 CREATE INDEX IF NOT EXISTS build_metrics_build ON build_metrics (build_id, metric_name);
 CREATE INDEX IF NOT EXISTS builds_build ON builds (build_id);
 CREATE INDEX IF NOT EXISTS deployments_variation ON deployments (model_id, variation, status);
