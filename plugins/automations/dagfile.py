@@ -64,10 +64,12 @@ def check_environments(result: LoadResult, settings: Settings) -> LoadResult:
 
 
 def _environment_problems(automation, known: list[str], settings: Settings) -> list[DefinitionError]:
-    from .environments import unknown_environments
+    from .environments import requested_environments, unknown_environments
     from .loader import display
 
     spec = automation.spec
+    if not requested_environments(spec):  # most definitions: nothing to look up (each lookup stats the file)
+        return []
     path = "action.deployment_spec.environments" if spec.action.deployment_spec.environments else "environment"
     return [
         DefinitionError(

@@ -131,6 +131,17 @@ class DefinitionCache:
 
 
 def _unpickle(path: Path) -> dict[str, Any]:
+    """The cache file's entries; one process that loads twice (a DagBag of both DAG files) reads it once."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    # Our own file, only ever replaced whole (os.replace gives it a new inode): its identity says if it changed.
+    return dict(_unpickle_file(path, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _unpickle_file(path: Path, _inode: int, _size: int, _mtime_ns: int) -> dict[str, Any]:
     try:
         with path.open("rb") as file:
             entries = pickle.load(file)

@@ -206,11 +206,17 @@ def get_settings() -> Settings:
     """Read every ``AUTOMATIONS_*`` variable now; errors name the variable and the values it accepts."""
     # Settings are frozen and a pure function of these: reuse them while none changes. Building them costs
     # ~10 ms (pydantic-settings), and parse-time code asks for them per DAG.
-    ours = tuple((k, v) for k, v in os.environ.items() if k.upper().startswith(_PREFIX))
-    return _settings_for((os.getcwd(), os.environ.get("HOME"), ours))
+    return _settings_for((os.getcwd(), os.environ.get("HOME"), _our_variables()))
 
 
 _PREFIX = "AUTOMATIONS_"
+
+
+def _our_variables() -> tuple:
+    raw = getattr(os.environ, "_data", None)  # CPython's undecoded copy: ~5x faster to scan than items()
+    if isinstance(raw, dict):
+        return tuple((k, v) for k, v in raw.items() if k[:12].upper() == b"AUTOMATIONS_")
+    return tuple((k, v) for k, v in os.environ.items() if k.upper().startswith(_PREFIX))
 
 
 @functools.lru_cache(maxsize=16)
