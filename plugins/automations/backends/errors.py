@@ -2,7 +2,15 @@
 
 
 class DeployFailed(Exception):
-    """The new version did not become healthy; the previous one (if any) is still serving."""
+    """The new version did not become healthy; the previous one (if any) is still serving.
+
+    ``targets``: for a deploy to several environments, each environment's own outcome so far (the deploy
+    result's target dicts, each with a ``status`` of ``analytics.rows.DeployStatus``); empty when not known.
+    """
+
+    def __init__(self, message: str = "", targets: tuple[dict, ...] = ()) -> None:
+        super().__init__(message)
+        self.targets = targets
 
 
 class RolledBack(DeployFailed):

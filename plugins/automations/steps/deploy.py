@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ..analytics import DeploymentRow, DeployStatus, RunKey, open_store
 from ..backends import backend_module
-from ..backends.errors import RolledBack
+from ..backends.errors import DeployFailed, RolledBack
 
 if TYPE_CHECKING:
     from ..loader import LoadedAutomation
@@ -35,7 +35,7 @@ def run_deploy(
         result = backend.deploy(automation, build, image, settings)
     except Exception as exc:
         status = DeployStatus.rolled_back if isinstance(exc, RolledBack) else DeployStatus.failed
-        _record_failure(automation, build, dag_run_id, settings, status)
+        _record_failure(automation, build, dag_run_id, settings, status, exc)
         raise
     rows = deployment_rows(automation, build, dag_run_id, result, DeployStatus.deployed)
     store = open_store(settings)
@@ -48,10 +48,12 @@ def run_deploy(
 
 
 def _record_failure(automation: LoadedAutomation, build: dict, dag_run_id: str, settings: Settings,
-                    status: DeployStatus) -> None:
+                    status: DeployStatus, exc: Exception) -> None:
     # The deploy's own error is what the task must show; a failed write is logged loudly next to it.
     try:
         rows = deployment_rows(automation, build, dag_run_id, None, status)
+        if isinstance(exc, DeployFailed) and exc.targets:  # each environment's own outcome, not one for all
+            rows = deployment_rows(automation, build, dag_run_id, {"targets": list(exc.targets)}, status)
         open_store(settings).record_deployments(rows, dag_run_id)
     except Exception:
         log.exception("ANALYTICS WRITE FAILED: could not record the %s deploy of %s in `deployments`",
@@ -65,17 +67,17 @@ def deployment_rows(automation: LoadedAutomation, build: dict, dag_run_id: str, 
     spec = automation.spec
     key = RunKey(automation.name, spec.model_id, dag_run_id, (build or {}).get("build_id"))
     variation = spec.action.deployment_spec.variation_name
-    return [DeploymentRow(key, variation, environment, status, target)
-            for environment, target in _targets(automation, result)]
+    return [DeploymentRow(key, variation, environment, DeployStatus(own or status), target)
+            for environment, target, own in _targets(automation, result)]
 
 
-def _targets(automation: LoadedAutomation, result: Optional[dict]) -> list[tuple[str, Optional[str]]]:
+def _targets(automation: LoadedAutomation, result: Optional[dict]) -> list[tuple[str, Optional[str], str]]:
     listed: list[Any] = (result or {}).get("targets") or []
     if listed:
-        return [(str(t.get("environment") or DEFAULT_ENVIRONMENT), t.get("target") or t.get("endpoint"))
-                for t in listed]
+        return [(str(t.get("environment") or DEFAULT_ENVIRONMENT), t.get("target") or t.get("endpoint"),
+                 str(t.get("status") or "")) for t in listed]
     endpoint = (result or {}).get("endpoint")
     environments = automation.spec.action.deployment_spec.environments or [
         automation.spec.environment or DEFAULT_ENVIRONMENT
     ]
-    return [(environment, endpoint) for environment in environments]
+    return [(environment, endpoint, "") for environment in environments]

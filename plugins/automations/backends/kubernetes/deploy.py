@@ -14,7 +14,8 @@ from model_runtime import contract
 from ...environments import Environment, resolve
 from ...loader import LoadedAutomation
 from ...settings import Settings
-from ..errors import DeployFailed
+from ..errors import DeployFailed, RolledBack
+from . import availability
 from . import registry as registries
 from .client import KubeClient, client_for
 from .manifests import UNBUILT, DeployPlan, render_plan
@@ -35,6 +36,7 @@ def _server_env(automation: LoadedAutomation, build_id: str) -> tuple[tuple[str,
             contract.ENV_MAX_BATCH: str(spec.max_batch_size),
             contract.ENV_DAEMON_MODE: "true" if spec.daemon_mode else "false",
             contract.ENV_PORT: str(contract.DEFAULT_PORT),
+            contract.ENV_DRAIN_S: str(availability.DRAIN_S),  # inside the pod's grace period (availability.py)
             contract.ENV_MODEL_ID: automation.spec.model_id,
             contract.ENV_AUTOMATION: automation.spec.name,
             contract.ENV_BUILD_ID: build_id,
@@ -135,6 +137,10 @@ def deploy(
             )
         except DeployFailed as exc:
             done = [t["environment"] for t in targets]
-            raise type(exc)(f"[{environment.name}] {exc}" + (f" (already updated: {done})" if done else "")) from exc
-        targets.append(_target(plan, result))
+            # This environment's own outcome; the ones before it stay deployed, later ones were not touched.
+            failed = {"environment": plan.environment, "namespace": plan.namespace, "endpoint": plan.endpoint,
+                      "status": "rolled_back" if isinstance(exc, RolledBack) else "failed"}
+            message = f"[{environment.name}] {exc}" + (f" (already updated: {done})" if done else "")
+            raise type(exc)(message, targets=(*targets, failed)) from exc
+        targets.append({**_target(plan, result), "status": "deployed"})
     return {"endpoint": targets[0]["endpoint"], "image": ref, "targets": targets}

@@ -19,7 +19,7 @@ from typing import Any, Optional
 from model_runtime import contract
 
 from ...spec import AutoScalingConfig
-from . import security
+from . import availability, security
 from .placement import Placement
 
 FIELD_MANAGER = "automations"
@@ -189,11 +189,16 @@ def _container(plan: DeployPlan) -> dict[str, Any]:
         "startupProbe": _probe(period=5, failures=max(1, plan.timeout_s // 5)),
         "readinessProbe": _probe(period=5, failures=3),
         "livenessProbe": _probe(period=10, failures=3),
+        "lifecycle": availability.lifecycle(),
     }
 
 
 def _pod_spec(plan: DeployPlan) -> dict[str, Any]:
-    spec: dict[str, Any] = {"containers": [_container(plan)]}
+    spec: dict[str, Any] = {
+        "containers": [_container(plan)],
+        "terminationGracePeriodSeconds": availability.GRACE_S,
+        "topologySpreadConstraints": availability.topology_spread(selector_labels(plan)),
+    }
     spec = security.secure_pod_spec(spec)
     if plan.pull_secret:  # a static registry credential; nodes with IAM-based pulls (ECR, GAR, ACR) need none
         spec["imagePullSecrets"] = [{"name": plan.pull_secret}]
@@ -223,8 +228,7 @@ def deployment(plan: DeployPlan) -> dict[str, Any]:
         "spec": {
             **replicas,
             "selector": {"matchLabels": selector_labels(plan)},
-            # maxUnavailable 0: the previous version keeps serving at full strength until new pods are ready.
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "strategy": availability.strategy(plan),
             "progressDeadlineSeconds": plan.timeout_s,
             "revisionHistoryLimit": 5,
             "template": {
@@ -240,5 +244,11 @@ def render_plan(plan: DeployPlan) -> list[dict[str, Any]]:
     """Every object in apply order: identity, routing, workload, then the autoscaler (after a healthy rollout)."""
     from .autoscaling import autoscaler
 
-    objects = [service_account(plan), *services(plan), deployment(plan), autoscaler(plan)]
+    objects = [
+        service_account(plan),
+        *services(plan),
+        availability.disruption_budget(plan),
+        deployment(plan),
+        autoscaler(plan),
+    ]
     return [obj for obj in objects if obj is not None]

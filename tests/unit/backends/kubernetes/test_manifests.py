@@ -86,7 +86,7 @@ def test_builtin_objects_pass_strict_kubernetes_schemas(case, version):
 def test_every_kind_the_brief_names_was_validated():
     kinds = {o["kind"] for o in objects(automation(custom_iam_role_arn="arn:x", auto_scale_config={
         "min_replica_count": 1, "max_replica_count": 2}), keda_enabled=False)}
-    assert kinds == {"ServiceAccount", "Service", "Deployment", "HorizontalPodAutoscaler"}
+    assert kinds == {"ServiceAccount", "Service", "PodDisruptionBudget", "Deployment", "HorizontalPodAutoscaler"}
 
 
 def test_strict_validation_really_rejects_a_typo():
@@ -100,7 +100,7 @@ def test_names_are_dns_labels_per_model_and_variation():
     objs = objects(automation(variation_name="Challenger_B"))
     names = {(o["kind"], o["metadata"]["name"]) for o in objs}
     assert names == {("Service", "churn-model"), ("Service", "churn-model-challenger-b"),
-                     ("Deployment", "churn-model-challenger-b")}
+                     ("Deployment", "churn-model-challenger-b"), ("PodDisruptionBudget", "churn-model-challenger-b")}
     assert all(o["metadata"]["namespace"] == "models-staging" for o in objs)
 
 
@@ -179,7 +179,7 @@ def test_autoscaled_deployment_leaves_replicas_to_the_autoscaler_but_starts_insi
 def test_apply_order_puts_the_autoscaler_after_the_deployment():
     auto = automation(custom_iam_role_arn="arn:x", auto_scale_config={"min_replica_count": 1, "max_replica_count": 2})
     kinds = [o["kind"] for o in objects(auto)]
-    assert kinds == ["ServiceAccount", "Service", "Service", "Deployment", "ScaledObject"]
+    assert kinds == ["ServiceAccount", "Service", "Service", "PodDisruptionBudget", "Deployment", "ScaledObject"]
 
 
 @pytest.mark.parametrize("text", ["Churn_Model", "9lives", "a" * 80, "x.y.z", "--weird--"])
@@ -229,3 +229,35 @@ def test_deploy_pulls_the_pushed_digest_and_falls_back_to_the_build_tag(monkeypa
     monkeypatch.delenv("AUTOMATIONS_REGISTRY")
     with pytest.raises(ValueError, match="set AUTOMATIONS_REGISTRY"):
         deploy.render(automation(), get_settings())
+
+
+def test_serving_pods_stop_gracefully_inside_their_grace_period():
+    dep = by_kind(objects(), "Deployment")[0]
+    pod = dep["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    assert c["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}
+    drain = int({e["name"]: e["value"] for e in c["env"]}[contract.ENV_DRAIN_S])
+    assert pod["terminationGracePeriodSeconds"] > 5 + drain  # the kubelet never SIGKILLs a draining server
+    spread = pod["topologySpreadConstraints"]
+    assert [s["topologyKey"] for s in spread] == ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+    assert all(s["labelSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"] for s in spread)
+    assert all(s["whenUnsatisfiable"] == "ScheduleAnyway" for s in spread)
+
+
+def test_disruption_budget_only_when_there_can_be_two_pods():
+    pdb = by_kind(objects(), "PodDisruptionBudget")[0]
+    dep = by_kind(objects(), "Deployment")[0]
+    assert pdb["spec"] == {"maxUnavailable": 1, "selector": dep["spec"]["selector"]}
+    assert not by_kind(objects(automation(number_of_pods=1)), "PodDisruptionBudget")
+    scaled = automation(number_of_pods=1, auto_scale_config={"min_replica_count": 1, "max_replica_count": 4})
+    assert by_kind(objects(scaled), "PodDisruptionBudget")
+
+
+def test_gpu_rollouts_replace_one_pod_at_a_time_instead_of_needing_a_spare_gpu():
+    gpu = {"gpu_resources": {"gpu_type": "NVIDIA_T4", "gpu_amount": 1}}
+    update = by_kind(objects(automation(**gpu)), "Deployment")[0]["spec"]["strategy"]["rollingUpdate"]
+    assert update == {"maxSurge": 0, "maxUnavailable": 1}
+    single = by_kind(objects(automation(number_of_pods=1, **gpu)), "Deployment")[0]["spec"]["strategy"]
+    assert single["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}  # never down to zero
+    cpu = by_kind(objects(), "Deployment")[0]["spec"]["strategy"]["rollingUpdate"]
+    assert cpu == {"maxSurge": 1, "maxUnavailable": 0}

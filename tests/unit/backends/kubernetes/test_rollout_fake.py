@@ -18,12 +18,14 @@ import pytest
 import yaml
 from tests.support.kube_fake import FakeApiServer
 
+from automations.analytics.rows import DeployStatus
 from automations.backends.errors import DeployFailed, RollbackFailed, RolledBack
 from automations.backends.kubernetes import deploy, rollout
 from automations.backends.kubernetes.client import KubeApiError
 from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from automations.spec import Automation
+from automations.steps.deploy import deployment_rows
 
 pytestmark = [pytest.mark.unit, pytest.mark.kubernetes_fake]
 
@@ -83,9 +85,10 @@ def test_fake_first_deploy_applies_everything_in_order_and_waits(settings, caplo
     assert result["endpoint"] == "http://churn-model.models.svc.cluster.local:8000"
     assert result["targets"] == [{"environment": "default", "namespace": NS, "deployment": NAME,
                                   "endpoint": result["endpoint"], "changed": True, "warnings": [], "pruned": [],
+                                  "status": "deployed",
                                   "variation_endpoint": f"http://{NAME}.models.svc.cluster.local:8000"}]
     kinds = [kind for kind, _, manager in fake.applies() if manager == "automations"]
-    assert kinds == ["Service", "Service", "Deployment", "Deployment", "ScaledObject"]  # create, then hand over
+    assert kinds == ["Service", "Service", "PodDisruptionBudget", "Deployment", "Deployment", "ScaledObject"]
     status = live(fake)["status"]
     assert status["updatedReplicas"] == status["availableReplicas"] == 3
     assert "3/3 replicas updated, 0 available" in caplog.text  # a new Deployment starts every pod at once
@@ -225,8 +228,13 @@ def test_fake_deploys_every_environment_with_its_own_connection(settings, tmp_pa
     fakes["k8s_prod"].clock = fakes["k8s_stage"].clock
     build = {"commit": V1, "build_id": f"churn-{V1[:10]}-aaaaaa"}
     auto = automation(environments=["staging", "production"])
-    with pytest.raises(DeployFailed, match=r"\[production\].*already updated: \['staging'\]"):
+    with pytest.raises(DeployFailed, match=r"\[production\].*already updated: \['staging'\]") as err:
         deploy.deploy(auto, build, None, settings, client_factory=fakes.__getitem__, clock=fakes["k8s_stage"].clock)
+    assert [(t["environment"], t["status"]) for t in err.value.targets] == [("staging", "deployed"),
+                                                                             ("production", "failed")]
+    rows = deployment_rows(auto, build, "run-1", {"targets": list(err.value.targets)}, DeployStatus.failed)
+    assert [(r.environment, r.status) for r in rows] == [("staging", DeployStatus.deployed),
+                                                         ("production", DeployStatus.failed)]
     assert _image(live(fakes["k8s_stage"])) == IMG1
     fakes["k8s_prod"].ready_after = {}
     result = deploy.deploy(auto, build, {"image": "other/img:7", "pushed": True}, settings,
@@ -259,3 +267,21 @@ def test_restorable_drops_server_owned_fields():
     assert rollout.restorable(live) == {"apiVersion": "apps/v1", "kind": "Deployment",
                                         "metadata": {"name": "d", "namespace": "n", "annotations": {"keep": "y"}},
                                         "spec": {"replicas": 2}}
+
+
+def test_fake_a_production_rollback_does_not_mark_staging_rolled_back(settings):
+    Path(settings.environments_file).write_text(yaml.safe_dump({"environments": {
+        "staging": {"conn_id": "k8s_stage", "namespace": "models"},
+        "production": {"conn_id": "k8s_prod", "namespace": "models"}}}))
+    fakes = {"k8s_stage": server(), "k8s_prod": server(v2=None)}
+    fakes["k8s_prod"].clock = fakes["k8s_stage"].clock
+    auto = automation(environments=["staging", "production"])
+    for commit in (V1, V2):
+        build = {"commit": commit, "build_id": f"churn-{commit[:10]}-aaaaaa"}
+        try:
+            deploy.deploy(auto, build, None, settings, client_factory=fakes.__getitem__,
+                          clock=fakes["k8s_stage"].clock)
+        except RolledBack as exc:
+            outcomes = [(t["environment"], t["status"]) for t in exc.targets]
+    assert outcomes == [("staging", "deployed"), ("production", "rolled_back")]
+    assert _image(live(fakes["k8s_stage"])) == IMG2 and _image(live(fakes["k8s_prod"])) == IMG1
