@@ -123,6 +123,11 @@ class DockerSettings(_Slice):
 
     image: str = _env("DOCKER_IMAGE", "automations-base:bookworm")
     network: str = _env("DOCKER_NETWORK", "none")
+    # Phase one of a build installs dependencies with this network (then tests and training run with `network`);
+    # a mirror (index_url) and/or a host folder of wheels (wheelhouse; alone, it means no index at all).
+    install_network: str = _env("DOCKER_INSTALL_NETWORK", "bridge")
+    index_url: str = _env("DOCKER_INDEX_URL", "")
+    wheelhouse: str = _env("DOCKER_WHEELHOUSE", "")
     build_timeout_s: int = _env("DOCKER_BUILD_TIMEOUT", 3600)
 
 

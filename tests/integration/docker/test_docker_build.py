@@ -29,7 +29,7 @@ def test_build_puts_metrics_and_artifact_in_xcom(tmp_path, docker_settings, clea
     assert result["metrics"] == {"accuracy": 0.875, "threshold": 0.25}  # threshold proves env_vars reached build()
     assert result["tests"]["passed"] == 2
     assert result["build_id"].startswith("tiny_ok-c0ffeec0ff")
-    assert result["image"] == docker_settings.docker.image
+    assert result["image"].startswith("automations-deps:")  # phase one's image, FROM the base image
     stored_dir = tmp_path / "artifacts" / "tiny_ok" / "builds" / result["build_id"]
     stored = json.loads((stored_dir / "result.json").read_text())
     assert stored["metrics"] == result["metrics"]

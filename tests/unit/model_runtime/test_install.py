@@ -157,3 +157,4 @@ def test_nested_requirement_files_are_made_absolute(tmp_path):
         "bad",
     ]
     assert "not valid pip syntax" in lines[3].warning
+

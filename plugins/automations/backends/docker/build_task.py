@@ -25,6 +25,7 @@ from ... import artifacts, ids
 from ...settings import PLUGINS_DIR, Settings
 from . import plan as paths
 from .diagnose import failure_reason, log_tail
+from .install_phase import InstallFailed, ensure_deps_image
 from .plan import BuildPlan
 from .resources import clamp_nano_cpus
 from .store import upload_tree
@@ -111,6 +112,7 @@ class DockerBuildOperator(DockerOperator):
         workspace = self.settings.workspaces_dir / ids.safe_path_part(build_id)
         output = self._prepare(workspace, clone["source_uri"], build_id)
         self._check_image()
+        self._install_dependencies(output.parent / "source")
         self._run_container(context)
         return self._collect(output, build_id, clone["commit"])
 
@@ -128,6 +130,15 @@ class DockerBuildOperator(DockerOperator):
         # Set here, after templating: parameters are user text and must not go through Jinja.
         self.environment = {**self.plan.environment, contract.ENV_BUILD_ID: build_id}
         return output
+
+    def _install_dependencies(self, source: Path) -> None:
+        """Phase one, with network; phase two (the build container) then runs FROM its image, without."""
+        try:
+            self.image = ensure_deps_image(
+                self.cli, self.plan.image, source, self.plan.install, self.settings, self.plan.labels, self.log.info
+            )
+        except InstallFailed as exc:
+            raise DockerBuildFailed(str(exc)) from None
 
     def _check_image(self) -> None:
         if not self.cli.images(name=self.image):

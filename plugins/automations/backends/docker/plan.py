@@ -13,15 +13,11 @@ from model_runtime import contract
 
 from ...settings import Settings
 from ...spec import Automation
+from .install_phase import InstallPlan, plan_install
+from .paths import OUTPUT_DIR, PYTHON, RUNTIME_DIR, RUNTIME_ROOT, SOURCE_DIR
 from .resources import DockerResources, for_resources
 
-# Where things live inside the container. model_runtime is mounted read-only below RUNTIME_ROOT, which goes on
-# PYTHONPATH alone, so the model sees model_runtime and nothing else of ours.
-RUNTIME_ROOT = "/opt/automations"
-RUNTIME_DIR = f"{RUNTIME_ROOT}/{contract.MODULE}"
-SOURCE_DIR = "/workspace/source"
-OUTPUT_DIR = "/workspace/output"
-PYTHON = "python"  # the base image puts its venv first on PATH; a custom base_image must provide `python`
+__all__ = ["OUTPUT_DIR", "PYTHON", "RUNTIME_DIR", "RUNTIME_ROOT", "SOURCE_DIR", "BuildPlan", "plan_build"]
 
 LABEL_PREFIX = "io.automations"
 
@@ -35,15 +31,15 @@ class BuildPlan:
     network_mode: str
     timeout_s: int
     labels: dict[str, str] = field(hash=False)
+    install: InstallPlan  # phase one (install_phase.py); `command` is phase two: tests and training
 
 
 def build_command(automation: Automation) -> tuple[str, ...]:
-    """``sh -c 'install && exec build'``: one container, so installed dependencies are there for the build."""
+    """Phase two: tests and training, FROM the dependencies image phase one committed (no install here)."""
     build = automation.action.build_spec
-    install = contract.install_command(PYTHON, SOURCE_DIR, build.main_dir, build.dependency_file_path)
     run = contract.build_command(PYTHON, SOURCE_DIR, build.main_dir, OUTPUT_DIR)
     # exec: the build replaces sh as PID 1, so signals (docker stop, our timeout kill) reach it directly.
-    return ("sh", "-c", f"set -e; {shlex.join(install)}; exec {shlex.join(run)}")
+    return ("sh", "-c", f"set -e; exec {shlex.join(run)}")
 
 
 def build_environment(automation: Automation) -> dict[str, str]:
@@ -79,4 +75,5 @@ def plan_build(automation: Automation, settings: Settings) -> BuildPlan:
         network_mode=settings.docker.network,
         timeout_s=settings.docker.build_timeout_s,
         labels=build_labels(automation, "build"),
+        install=plan_install(build.main_dir, build.dependency_file_path, settings),
     )

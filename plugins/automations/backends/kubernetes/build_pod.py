@@ -193,12 +193,14 @@ def _public_url(repo: str) -> str:
 
 def pod_template(p: BuildPodPlan) -> dict[str, Any]:
     """The pod as a manifest dict, before the operator's XCom sidecar, Airflow labels and per-run identity."""
-    source, main = _source_container(p), _main_container(p)
-    # The init container runs before the main one, so giving it the same resources costs no extra capacity and
+    source, install, main = _source_container(p), _install_container(p), _main_container(p)
+    # Init containers run before the main one, so giving them the same resources costs no extra capacity and
     # keeps the pod's QoS class what the main container's resources say.
-    source["resources"] = {
-        kind: {k: v for k, v in values.items() if k not in GPU_RESOURCES} for kind, values in main["resources"].items()
-    }
+    for init in (source, install):
+        init["resources"] = {
+            kind: {k: v for k, v in values.items() if k not in GPU_RESOURCES}
+            for kind, values in main["resources"].items()
+        }
     volumes: list[dict[str, Any]] = [
         {"name": "workspace", "emptyDir": {"sizeLimit": WORKSPACE_SIZE}},
         {"name": "artifacts", "persistentVolumeClaim": {"claimName": p.pvc}},
@@ -208,7 +210,7 @@ def pod_template(p: BuildPodPlan) -> dict[str, Any]:
         main["volumeMounts"] = [*main["volumeMounts"], {"name": "dshm", "mountPath": "/dev/shm"}]
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
-        "initContainers": [source],
+        "initContainers": [source, install],
         "containers": [main],
         "volumes": volumes,
     }
@@ -252,17 +254,27 @@ def _with_storage(resources: dict[str, dict[str, str]]) -> dict[str, dict[str, s
     return {"requests": requests, "limits": limits}
 
 
-def main_script(p: BuildPodPlan) -> str:
-    """venv, install, build; $(VAR) references are expanded by the kubelet from the container's env, not by sh.
+def install_script(p: BuildPodPlan) -> str:
+    """Phase one (the ``install`` init container, the only one that needs the package index): venv, install.
 
     The pod runs as a non-root user (security.py), which cannot write the image's site-packages: dependencies go
     into a venv on the workspace that still sees the image's own packages (a CUDA image's torch, say).
     """
-    python = f"{VENV}/bin/python"
     venv = ["python", "-m", "venv", "--system-site-packages", VENV]
-    install = contract.install_command(python, SOURCE_DIR, p.main_dir, p.dependency_file or None)
+    install = contract.install_command(f"{VENV}/bin/python", SOURCE_DIR, p.main_dir, p.dependency_file or None)
+    return f"set -eu\n{shlex.join(venv)}\n{shlex.join(install)}\n"
+
+
+def main_script(p: BuildPodPlan) -> str:
+    """Phase two, tests and training in the venv phase one filled; $(VAR) references are expanded by the kubelet
+    from the container's env, not by sh."""
+    python = f"{VENV}/bin/python"
     build = contract.build_command(python, SOURCE_DIR, p.main_dir, f"$({ENV_OUTPUT})", contract.KUBERNETES_XCOM_FILE)
-    return f"set -eu\n{shlex.join(venv)}\n{shlex.join(install)}\nexec {shlex.join(build)}\n"
+    return f"set -eu\nexec {shlex.join(build)}\n"
+
+
+def _install_container(p: BuildPodPlan) -> dict:
+    return {**_main_container(p), "name": "install", "command": ["sh", "-c", install_script(p)]}
 
 
 def _main_container(p: BuildPodPlan) -> dict:

@@ -22,18 +22,41 @@ def test_base_image_overrides_the_default(settings, make_automation):
     assert plan_build(make_automation(base_image="my/python:3.11"), settings).image == "my/python:3.11"
 
 
-def test_command_installs_then_builds_with_the_contract(automation, settings):
-    sh, flag, script = plan_build(automation, settings).command
+def test_build_container_only_builds_the_install_is_phase_one(automation, settings):
+    plan = plan_build(automation, settings)
+    sh, flag, script = plan.command
     assert (sh, flag) == ("sh", "-c")
-    install = shlex.join(contract.install_command("python", docker_plan.SOURCE_DIR, "main"))
     build = shlex.join(contract.build_command("python", docker_plan.SOURCE_DIR, "main", docker_plan.OUTPUT_DIR))
-    assert script == f"set -e; {install}; exec {build}"
+    assert script == f"set -e; exec {build}"
+    assert plan.install.command == tuple(contract.install_command("python", docker_plan.SOURCE_DIR, "main"))
+    assert plan.network_mode == "none" and plan.install.network_mode == "bridge"
 
 
 def test_dependency_file_and_main_dir_reach_the_install(settings, make_automation):
     automation = make_automation(main_dir="src_main", dependency_file_path="reqs/prod.txt")
-    script = plan_build(automation, settings).command[2]
-    assert "--main-dir src_main" in script and "--dependency-file reqs/prod.txt" in script
+    command = " ".join(plan_build(automation, settings).install.command)
+    assert "--main-dir src_main" in command and "--dependency-file reqs/prod.txt" in command
+
+
+def test_install_phase_mirror_and_wheelhouse(settings, make_automation):
+    plan = plan_build(make_automation(), settings.replace(docker={"wheelhouse": "/srv/wheels"})).install
+    assert plan.environment["PIP_FIND_LINKS"] == "/wheelhouse" and plan.environment["PIP_NO_INDEX"] == "1"
+    mirrored = settings.replace(docker={"wheelhouse": "/srv/wheels", "index_url": "https://mirror/simple"})
+    env = plan_build(make_automation(), mirrored).install.environment
+    assert env["PIP_INDEX_URL"] == env["UV_INDEX_URL"] == "https://mirror/simple" and "PIP_NO_INDEX" not in env
+
+
+def test_deps_key_changes_with_the_dependency_file_only(tmp_path):
+    from automations.backends.docker.install_phase import deps_key
+
+    (tmp_path / "main").mkdir()
+    (tmp_path / "main" / "requirements.txt").write_text("six==1.16\n")
+    first = deps_key("sha256:base", tmp_path, "main", None)
+    (tmp_path / "main" / "model.py").write_text("# code changes do not matter\n")
+    assert deps_key("sha256:base", tmp_path, "main", None) == first
+    assert deps_key("sha256:other", tmp_path, "main", None) != first
+    (tmp_path / "main" / "requirements.txt").write_text("six==1.17\n")
+    assert deps_key("sha256:base", tmp_path, "main", None) != first
 
 
 def test_environment_carries_env_vars_parameters_and_ids(automation, settings):

@@ -109,8 +109,13 @@ def test_main_container_runs_the_runtime_contract():
     base = container(pod, "base")
     assert base["command"][:2] == ["sh", "-c"]
     script = base["command"][2]
+    # Two phases, as on Docker: the install is an init container; the build container only tests and trains.
     install = contract.install_command("python", build_pod.SOURCE_DIR, "src_main", "main/req.txt")
-    assert " ".join(install) in script
+    install_container = container(pod, "install", init=True)
+    assert " ".join(install) in install_container["command"][2]
+    assert f"venv --system-site-packages {build_pod.VENV}" in install_container["command"][2]
+    assert [c["name"] for c in pod["spec"]["initContainers"]][-1] == "install"
+    assert "model_runtime install" not in script and f"{build_pod.VENV}/bin/python -m model_runtime build" in script
     assert f"--output '$({build_pod.ENV_OUTPUT})' --xcom-file {contract.KUBERNETES_XCOM_FILE}" in script
     env = env_of(base)
     assert env["PYTHONPATH"] == f"/artifacts/_runtime/{build_pod.runtime_digest()}"
