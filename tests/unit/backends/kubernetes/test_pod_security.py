@@ -55,7 +55,7 @@ def test_build_pod_with_its_init_container_and_xcom_sidecar_is_restricted(case, 
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", source)
     (pod,) = [d for d in build.render(automation(**CASES[case]), get_settings()) if d["kind"] == "Pod"]
     names = {c["name"] for c in pod["spec"]["containers"] + pod["spec"]["initContainers"]}
-    assert names == {"base", "airflow-xcom-sidecar", "source", "install"}  # the sidecar the provider adds is covered too
+    assert names == {"base", "airflow-xcom-sidecar", "source", "install"}  # the provider's sidecar too
     assert violations(pod["spec"]) == []
     assert pod["spec"]["automountServiceAccountToken"] is False
 
