@@ -128,6 +128,8 @@ class DockerSettings(_Slice):
     install_network: str = _env("DOCKER_INSTALL_NETWORK", "bridge")
     index_url: str = _env("DOCKER_INDEX_URL", "")
     wheelhouse: str = _env("DOCKER_WHEELHOUSE", "")
+    # A host CA bundle for the install container (a TLS-intercepting proxy or a private mirror's CA).
+    ca_bundle: str = _env("DOCKER_CA_BUNDLE", "")
     build_timeout_s: int = _env("DOCKER_BUILD_TIMEOUT", 3600)
 
 

@@ -62,6 +62,8 @@ def docker_settings(tmp_path, monkeypatch, base_image, registry):
     monkeypatch.setenv("AUTOMATIONS_ARTIFACT_ROOT", (tmp_path / "artifacts").as_uri())
     monkeypatch.setenv("AUTOMATIONS_DOCKER_IMAGE", base_image)
     monkeypatch.setenv("AUTOMATIONS_DOCKER_NETWORK", "none")
+    if os.environ.get("PIP_CERT"):  # this machine reaches PyPI through a TLS-intercepting proxy: trust its CA
+        monkeypatch.setenv("AUTOMATIONS_DOCKER_CA_BUNDLE", os.environ["PIP_CERT"])
     monkeypatch.setenv("AUTOMATIONS_REGISTRY", registry)
     monkeypatch.setenv("AUTOMATIONS_DEPLOY_HOST", "127.0.0.1")
     return get_settings()

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from dockerkit import TINY_MODEL, FakeTaskInstance, clone_xcom, tiny_automation
 
 from automations.backends.docker.build import build_operator
 from automations.backends.docker.build_task import DockerBuildFailed
+from model_runtime.serve_deps import SERVER_REQUIREMENTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
@@ -26,8 +28,9 @@ EXTRA = "tomli-w==1.0.0"  # small, pure Python, not in the base image
 def wheelhouse() -> Path:
     if not list(WHEELHOUSE.glob("tomli_w-1.0.0-*.whl")):
         WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+        # The server's own requirements too: with only a wheelhouse, the install container has no index at all.
         done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(WHEELHOUSE), EXTRA],
+            [sys.executable, "-m", "pip", "download", "-q", "-d", str(WHEELHOUSE), EXTRA, *SERVER_REQUIREMENTS],
             capture_output=True,
             text=True,
         )
@@ -41,7 +44,8 @@ def wheelhouse() -> Path:
 def model_needing(tmp_path: Path) -> Path:
     model = tmp_path / "needs_dep"
     shutil.copytree(TINY_MODEL, model)
-    (model / "main" / "requirements.txt").write_text(f"pandas\n{EXTRA}\n")
+    # A unique comment: a new dependencies key, so this session's first build really installs.
+    (model / "main" / "requirements.txt").write_text(f"# {uuid.uuid4()}\npandas\n{EXTRA}\n")
     # Runs in phase two: the package must be there although that container has no network.
     (model / "tests" / "test_dep.py").write_text("def test_dep_is_installed():\n    import tomli_w  # noqa: F401\n")
     return model
@@ -57,12 +61,14 @@ def test_dependencies_from_a_wheelhouse_then_offline_build_then_reuse(
     tmp_path, docker_settings, cleanup_containers, wheelhouse, capfd
 ):
     cleanup_containers.append("two_phase")
-    settings = docker_settings.replace(docker={"wheelhouse": str(wheelhouse), "install_network": "none"})
+    settings = docker_settings.replace(
+        docker={"wheelhouse": str(wheelhouse), "install_network": "none", "ca_bundle": ""}
+    )
     model = model_needing(tmp_path)
     first = build("two_phase", tmp_path, model, settings, "first")
     log = "".join(capfd.readouterr())  # the task log (Airflow's logging writes to the process's streams)
     assert first["tests"]["passed"] == 3  # the tiny model's two tests and the import of the new package
-    assert "installing dependencies in" in log and "Successfully installed tomli-w-1.0.0" in log
+    assert "installing dependencies in" in log and "Successfully installed" in log and "tomli-w-1.0.0" in log
     second = build("two_phase", tmp_path, model, settings, "second")
     log = "".join(capfd.readouterr())
     assert second["image"] == first["image"] and second["tests"]["passed"] == 3
@@ -72,6 +78,6 @@ def test_dependencies_from_a_wheelhouse_then_offline_build_then_reuse(
 
 def test_no_index_reachable_says_so(tmp_path, docker_settings, cleanup_containers):
     cleanup_containers.append("two_phase_offline")
-    settings = docker_settings.replace(docker={"install_network": "none"})
+    settings = docker_settings.replace(docker={"install_network": "none", "ca_bundle": ""})
     with pytest.raises(DockerBuildFailed, match="could not reach the package index"):
         build("two_phase_offline", tmp_path, model_needing(tmp_path), settings, "only")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ log = logging.getLogger(__name__)
 DEPS_REPOSITORY = "automations-deps"
 PIP_CACHE = "/cache/pip"
 WHEELHOUSE = "/wheelhouse"
+CA_BUNDLE = "/etc/automations/ca-bundle.crt"
 _INSTALLER_FILES = ("install.py", "translate.py")
 
 
@@ -39,19 +39,28 @@ class InstallPlan:
     environment: dict[str, str] = field(hash=False)
     network_mode: str = "bridge"
     wheelhouse: str = ""  # host folder mounted at WHEELHOUSE, or ""
+    ca_bundle: str = ""  # host file mounted at CA_BUNDLE, or ""
 
 
 def plan_install(main_dir: str, dependency_file: Optional[str], settings: Settings) -> InstallPlan:
     env = {"PYTHONPATH": RUNTIME_ROOT, "PYTHONUNBUFFERED": "1", "PIP_CACHE_DIR": PIP_CACHE}
     if settings.docker.index_url:
         env |= {"PIP_INDEX_URL": settings.docker.index_url, "UV_INDEX_URL": settings.docker.index_url}
+    if settings.docker.ca_bundle:
+        env |= {"PIP_CERT": CA_BUNDLE, "SSL_CERT_FILE": CA_BUNDLE, "REQUESTS_CA_BUNDLE": CA_BUNDLE}
     if settings.docker.wheelhouse:
         env["PIP_FIND_LINKS"] = WHEELHOUSE
         if not settings.docker.index_url:
             env["PIP_NO_INDEX"] = "1"  # a wheelhouse alone: don't wait on an index this network cannot reach
     command = contract.install_command(PYTHON, SOURCE_DIR, main_dir, dependency_file)
     return InstallPlan(
-        tuple(command), main_dir, dependency_file, env, settings.docker.install_network, settings.docker.wheelhouse
+        tuple(command),
+        main_dir,
+        dependency_file,
+        env,
+        settings.docker.install_network,
+        settings.docker.wheelhouse,
+        settings.docker.ca_bundle,
     )
 
 
@@ -69,8 +78,8 @@ def deps_image(key: str) -> str:
     return f"{DEPS_REPOSITORY}:{key}"
 
 
-def report_cache(settings: Settings, key: str) -> Path:
-    return settings.state_dir / "docker-deps" / f"{key}.json"
+REPORT_LABEL = "io.automations.install-report"  # install's warnings, kept on the image for builds that reuse it
+DEPS_LABELS = {"io.automations.role": "deps"}  # shared by every automation with the same dependencies
 
 
 class InstallFailed(RuntimeError):
@@ -88,15 +97,14 @@ def ensure_deps_image(
 ) -> str:
     """The dependencies image for this source (built now unless an identical one exists); its ref."""
     key = deps_key(cli.inspect_image(base_image)["Id"], source, plan.main_dir, plan.dependency_file)
-    ref, report = deps_image(key), report_cache(settings, key)
-    if cli.images(name=ref) and report.is_file():
-        shutil.copy(report, source / contract.INSTALL_REPORT_FILE)  # the warnings belong to this build too
+    ref = deps_image(key)
+    if cli.images(name=ref):
+        report = (cli.inspect_image(ref)["Config"].get("Labels") or {}).get(REPORT_LABEL, "{}")
+        (source / contract.INSTALL_REPORT_FILE).write_text(report)  # its warnings belong to this build too
         emit(f"dependencies unchanged: reusing {ref} (nothing to install)")
         return ref
     emit(f"installing dependencies in {base_image} with network {plan.network_mode!r}, committed as {ref}")
     _run_and_commit(cli, base_image, source, plan, settings, ref, labels, emit)
-    report.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(source / contract.INSTALL_REPORT_FILE, report)
     return ref
 
 
@@ -112,6 +120,8 @@ def _mounts(source: Path, plan: InstallPlan, settings: Settings) -> list[Any]:
     ]
     if plan.wheelhouse:
         mounts.append(Mount(WHEELHOUSE, str(Path(plan.wheelhouse).resolve()), "bind", read_only=True))
+    if plan.ca_bundle:
+        mounts.append(Mount(CA_BUNDLE, str(Path(plan.ca_bundle).resolve()), "bind", read_only=True))
     return mounts
 
 
@@ -145,6 +155,7 @@ def _run_and_commit(
             reason = contract.EXIT_REASONS.get(code, f"the install container exited with {code}")
             raise InstallFailed(f"{reason} (exit {code}). Last output:\n" + "\n".join(tail))
         repository, tag = ref.split(":", 1)
-        cli.commit(container, repository=repository, tag=tag, conf={"Labels": labels})
+        report = (source / contract.INSTALL_REPORT_FILE).read_text()
+        cli.commit(container, repository=repository, tag=tag, conf={"Labels": {**DEPS_LABELS, REPORT_LABEL: report}})
     finally:
         cli.remove_container(container, force=True)
