@@ -67,6 +67,7 @@ def environment(where: Path, backend: str) -> dict[str, str]:
         # Thousands of DAGs in one file take longer than the default 30 s on a loaded machine, ours and by hand.
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "900",
         "AIRFLOW__CORE__DAGS_FOLDER": str(where / "ours"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),  # registers the automations' timetable
         "PYTHONPATH": str(ROOT / "plugins"),
     }
 
@@ -128,7 +129,7 @@ def summarize_processor(pairs: list[dict], n: int) -> dict:
     for pair in pairs:
         ours, hand = pair["ours"][0], pair["hand"][0]
         same = (ours["dags"], ours["tasks"]) == (hand["dags"], hand["tasks"])
-        assert same and ours["dags"] == n and ours["errors"] == 0 == hand["errors"], pair
+        assert same and ours["dags"] == n and ours["errors"] == 0 == hand["errors"], (pair, pair.get("stderr"))
     return {
         "ours_cold_s": statistics.median(p["ours"][0]["seconds"] for p in pairs),
         "ours_warm_s": statistics.median(warm(p["ours"]) for p in pairs),
@@ -170,7 +171,7 @@ def print_table(rows: list[dict]) -> None:
     print(head)
     for backend in BACKENDS:
         for r in rows:
-            b = r[backend]
+            b = {"ours_fresh_s": float("nan"), "hand_fresh_s": float("nan"), "fresh_ratio": float("nan"), **r[backend]}
             print(
                 f"{backend:<11}{r['n']:>5} {b['tasks']:>6} | {b['ours_warm_s']:>20.2f} {b['ours_cold_s']:>6.2f} "
                 f"{b['hand_s']:>6.2f} {b['warm_ratio']:>6.2f} {b['cold_ratio']:>6.2f} | "

@@ -28,6 +28,8 @@ def _child(file: Path, bundle: Path, write_fd: int) -> None:
     dags = result.serialized_dags if result else []
     tasks = sum(len(d.data["dag"]["tasks"]) for d in dags)
     errors = len(result.import_errors) if result else 0
+    for path, text in (result.import_errors if result else {}).items():
+        print(f"import error in {path}:\n{text[-1500:]}", file=sys.stderr)
     os.write(write_fd, json.dumps({"dags": len(dags), "tasks": tasks, "errors": errors}).encode())
 
 
