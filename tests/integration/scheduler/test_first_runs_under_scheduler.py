@@ -3,7 +3,8 @@
 One session, three definitions on a yearly cron (so no slot falls inside the test):
 - ``ei_true`` (execute_immediately, enabled): exactly one run once it appears;
 - ``ei_false`` (the default): no run; its next run is the next slot after it appeared, never a past one;
-- ``ei_paused`` (is_enabled false): created paused.
+- ``ei_paused`` (is_enabled false): created paused;
+- ``metric_paused``: a paused MetricBasedTrigger checking every minute: no check (no run) while paused.
 Then the user flips both toggles; re-parses keep the user's choice, and a restart of both components starts no
 other run. Verdicts come from the metadata DB's `dag` and `dag_run` tables.
 """
@@ -31,6 +32,12 @@ DEFINITIONS = {
     "ei_true": {"execute_immediately": True},
     "ei_false": {},
     "ei_paused": {"is_enabled": False},
+    # A paused metric-based automation that would check at once and every minute: its checks are its runs.
+    "metric_paused": {
+        "is_enabled": False,
+        "execute_immediately": True,
+        "trigger": {"metric": {"sql_query": "SELECT 1"}, "threshold": "0", "override_cron": "* * * * *"},
+    },
 }
 TIMEOUT_S = 150
 
@@ -147,8 +154,9 @@ def test_first_appearance(airflow):
         logs,
     )
     time.sleep(10)  # a few more scheduler loops and a re-parse: nothing else may start
-    assert runs(env) == {"ei_true": 1, "ei_false": 0, "ei_paused": 0}
+    assert runs(env) == {"ei_true": 1, "ei_false": 0, "ei_paused": 0, "metric_paused": 0}
     state = dags(env)
+    assert state["metric_paused"][0] == 1, "a paused metric-based automation runs no checks"
     assert state["ei_paused"][0] == 1 and state["ei_true"][0] == 0 and state["ei_false"][0] == 0
     next_false = datetime.fromisoformat(state["ei_false"][1]).replace(tzinfo=UTC)
     assert next_false == NEXT_JAN_1, "the first run is the next slot after appearance, not the last one"
@@ -172,7 +180,7 @@ def test_user_toggles_survive_reparses_and_a_restart_starts_no_other_run(airflow
     components.start("restart")
     wait_until(lambda: parsed_since(env, restarted), "a re-parse after the restart", logs)
     time.sleep(10)
-    assert runs(env) == {"ei_true": 1, "ei_false": 0, "ei_paused": 0}, "a restart or re-parse started a run"
+    assert runs(env) == {"ei_true": 1, "ei_false": 0, "ei_paused": 0, "metric_paused": 0}, "a restart started a run"
     state = dags(env)
     assert (state["ei_paused"][0], state["ei_false"][0], state["ei_true"][0]) == (0, 1, 0)
     re_enabled_next = datetime.fromisoformat(state["ei_paused"][1]).replace(tzinfo=UTC)
