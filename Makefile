@@ -20,6 +20,7 @@ help:
 	@echo "make test   - set up, then run every test tier (unit, DAG integrity, integration, e2e)"
 	@echo "make fuzz   - 10,000 Hypothesis examples over the loader, schema and CLI; prints the counts"
 	@echo "make bench  - DAG parse-time and task-start benchmarks"
+	@echo "make bench-serve - model server vs gunicorn+Flask (wrk), idle clients, redeploy under load"
 	@echo "make bench-ui - Models view load time with 1,000 automations and 100,000 builds (PostgreSQL)"
 
 setup: $(VENV)/.installed
@@ -48,6 +49,10 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench.parse_time
+
+.PHONY: bench-serve
+bench-serve: setup
+	$(PY) -m bench.serve
 
 .PHONY: bench-ui
 bench-ui: setup

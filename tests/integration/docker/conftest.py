@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from automations.gateway import control as gateway
 from automations.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,7 +67,9 @@ def docker_settings(tmp_path, monkeypatch, base_image, registry):
         monkeypatch.setenv("AUTOMATIONS_DOCKER_CA_BUNDLE", os.environ["PIP_CERT"])
     monkeypatch.setenv("AUTOMATIONS_REGISTRY", registry)
     monkeypatch.setenv("AUTOMATIONS_DEPLOY_HOST", "127.0.0.1")
-    return get_settings()
+    settings = get_settings()
+    yield settings
+    gateway.stop(settings.deployments_dir)  # a deploy started the stable-URL gateway, detached like a server
 
 
 @pytest.fixture

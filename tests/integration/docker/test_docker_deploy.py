@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -9,6 +10,8 @@ from dockerkit import build_tiny, post_json, tiny_automation
 
 from automations.backends.docker.deploy import deploy
 from automations.backends.errors import DeployFailed
+from automations.backends.local import registry
+from automations.backends.local.deploy import undeploy
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
@@ -38,10 +41,32 @@ def test_successful_redeploy_replaces_the_previous_container(tmp_path, docker_se
     cleanup_containers.append("tiny_swap")
     automation, build = build_tiny("tiny_swap", tmp_path, docker_settings)
     first = deploy(automation, build, None, docker_settings)
-    second = deploy(automation, build, None, docker_settings)
+    stop, results = threading.Event(), []
+
+    def client() -> None:  # requests keep going to the stable URL while the container is swapped
+        while not stop.is_set():
+            try:
+                results.append(post_json(f"{first['endpoint']}/predict", [{"x": 1.0}])[0])
+            except OSError as exc:
+                results.append(type(exc).__name__)
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    try:
+        second = deploy(automation, build, None, docker_settings)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        thread.join()
     assert [c.id for c in serving(docker_engine, "tiny_swap")] == [second["container"]]
-    assert first["endpoint"] != second["endpoint"]
+    assert first["endpoint"] == second["endpoint"], "the variation's URL stays the same across deploys"
+    assert first["upstream"] != second["upstream"]
+    assert results and set(results) == {200}, [r for r in results if r != 200][:5]
     assert post_json(f"{second['endpoint']}/predict", [{"x": 1.0}]) == (200, [1])
+    record = registry.read(docker_settings.deployments_dir, "tiny_swap", "default")
+    assert (record.backend, record.container) == ("docker", second["container"])
+    undeploy(docker_settings, "tiny_swap")  # the CLI's undeploy stops Docker deployments too
+    assert serving(docker_engine, "tiny_swap") == []
 
 
 def test_never_healthy_new_container_keeps_the_old_one_serving(tmp_path, docker_settings, cleanup_containers,

@@ -9,6 +9,7 @@ import json
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from dockerkit import EXAMPLE_MODEL, post_json
 from tests.support.airflow_env import AIRFLOW, migrate
 from tests.support.airflow_env import airflow_env as make_airflow_env
 from tests.support.gitrepo import copy_tree_into_repo, make_repo
+
+from automations.gateway import control as gateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker, pytest.mark.e2e]
 
@@ -35,7 +38,7 @@ action:
 
 
 @pytest.fixture
-def airflow_env(tmp_path, base_image, registry) -> dict:
+def airflow_env(tmp_path, base_image, registry) -> Iterator[dict]:
     repo = make_repo(tmp_path / "models", {"README.md": "models\n"})
     copy_tree_into_repo(repo, EXAMPLE_MODEL, "example_classifier", "example model")
     defs = tmp_path / "defs"
@@ -45,7 +48,8 @@ def airflow_env(tmp_path, base_image, registry) -> dict:
         tmp_path, defs, backend="docker", AUTOMATIONS_DOCKER_IMAGE=base_image, AUTOMATIONS_REGISTRY=registry
     )
     migrate(env)
-    return env | {"_AIRFLOW_BIN": AIRFLOW}
+    yield env | {"_AIRFLOW_BIN": AIRFLOW}
+    gateway.stop(tmp_path / "state" / "deployments")  # the deploy started the stable-URL gateway, detached
 
 
 def metadata(env: dict, sql: str) -> list[tuple]:

@@ -103,3 +103,11 @@ def test_crash_back_off_doubles_within_the_window_and_is_capped():
     assert delays[:4] == [0.1, 0.2, 0.4, 0.8]
     assert delays[-1] == 10.0
     assert supervisor.backoff_s(now + 200) == 0.1  # crashes older than the window no longer count
+
+
+def test_the_docker_base_image_bakes_in_the_same_server_pins():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "scripts" / "docker" / "base-requirements.txt"
+    lines = {line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")}
+    assert set(SERVER_REQUIREMENTS) <= lines  # else serving images try to download them with no network

@@ -2,6 +2,9 @@
 
 Order matters: the new container must answer /health before the previous one (same automation + variation,
 found by labels) is stopped; a new one that never gets healthy is removed and the old one keeps serving.
+The variation's stable URL is the local gateway's (automations.gateway), as on the local backend: the container's
+own published port changes per deploy; the gateway routes to the new one before the old one is stopped with
+``docker stop`` (SIGTERM: it drains its in-flight requests, MODEL_SERVER_DRAIN_S, then exits).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Any
 
 from model_runtime import contract
 
+from ...gateway import control as gateway
+from ...gateway import ports
 from ...settings import Settings
 from ...spec import Automation
 from ..errors import DeployFailed
@@ -38,6 +43,7 @@ class ContainerPlan:
     nano_cpus: int
     mem_limit: int
     timeout_s: int
+    drain_s: int = 35  # MODEL_SERVER_DRAIN_S (30) plus a margin: how long `docker stop` waits before SIGKILL
 
 
 def plan_container(automation: Automation, build: dict, image_ref: str, settings: Settings) -> ContainerPlan:
@@ -65,6 +71,7 @@ def plan_container(automation: Automation, build: dict, image_ref: str, settings
         nano_cpus=int(dep.cpu_fraction * 1_000_000_000),
         mem_limit=memory_bytes(dep.memory),
         timeout_s=dep.deployment_timeout or settings.deploy_timeout_s,
+        drain_s=int(dep.env.get(contract.ENV_DRAIN_S) or 30) + 5,
     )
 
 
@@ -82,12 +89,45 @@ def deploy(automation: Any, build: dict, image: dict | None, settings: Settings)
         container.remove(force=True)
         kept = ", ".join(c.name for c in previous) or "none"
         raise DeployFailed(f"{problem}; previous container(s) kept serving: {kept}\n--- server log ---\n{tail}")
+    stable = route(spec, build, container, endpoint, settings)
     for old in previous:
-        log.info("deploy: stopping previous container %s", old.name)
-        old.remove(force=True)
-    log.info("deploy: %s serves %s at %s", container.name, ref, endpoint)
-    return {"endpoint": endpoint, "container": container.id, "container_name": container.name, "image": ref,
-            "port": port, "build_id": build["build_id"], "variation": plan.labels[f"{LABEL_PREFIX}.variation"]}
+        log.info("deploy: stopping previous container %s (it drains its in-flight requests first)", old.name)
+        remove_container(old, plan.drain_s)
+    log.info("deploy: %s serves %s at %s (stable URL %s)", container.name, ref, endpoint, stable)
+    return {"endpoint": stable, "upstream": endpoint, "container": container.id, "container_name": container.name,
+            "image": ref, "port": port, "build_id": build["build_id"],
+            "variation": plan.labels[f"{LABEL_PREFIX}.variation"]}
+
+
+def route(spec: Automation, build: dict, container: Any, upstream: str, settings: Settings) -> str:
+    """Record the container behind the variation's stable URL and wait until the gateway sends traffic there."""
+    from datetime import UTC, datetime
+
+    from ..local import registry
+
+    dep, host, directory = spec.action.deployment_spec, settings.deploy_host, settings.deployments_dir
+    key = registry.key(spec.name, dep.variation_name)
+    with registry.locked(directory, spec.name, dep.variation_name):
+        port = ports.assign(directory, key, host)
+        gateway.ensure_running(directory, host)
+        record = registry.Deployment(
+            automation=spec.name, variation=dep.variation_name, build_id=build["build_id"],
+            endpoint=gateway.url(host, port), pid=0, port=port, host=host, artifact="", log_file="",
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"), upstream=upstream, model_id=spec.model_id,
+            weight=dep.traffic_weight, backend="docker", container=container.id,
+        )
+        registry.write(directory, record)
+        gateway.wait_routed(directory, host, key, upstream)
+    return record.endpoint
+
+
+def remove_container(container: Any, drain_s: int) -> None:
+    """``docker stop`` (SIGTERM, then SIGKILL after ``drain_s``), then remove it."""
+    try:
+        container.stop(timeout=drain_s)
+    except Exception as exc:  # already gone or stopping: removing it is all that is left
+        log.info("deploy: stopping %s: %s", getattr(container, "name", container), exc)
+    container.remove(force=True)
 
 
 def _local_image(spec: Automation, build: dict, settings: Settings) -> str:

@@ -247,6 +247,18 @@ def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], set
     }
 
 
+def _remove_docker(deployment: registry.Deployment) -> None:
+    """A Docker deployment recorded for the gateway: stop and remove its container (gone already is fine)."""
+    from ..docker import engine
+    from ..docker.deploy import remove_container
+
+    try:
+        container = engine.client().containers.get(deployment.container)
+    except Exception:  # docker.errors.NotFound, or no engine: nothing of it left to stop here
+        return
+    remove_container(container, 35)
+
+
 def model_endpoint(directory: Path, host: str, model_id: str) -> str:
     """Qwak's per-model URL on the gateway: POST it to reach any deployed variation, by traffic_weight."""
     return f"{gateway.url(host, ports.assign(directory, ports.MODELS_KEY, host))}/v1/{model_id}/predict"
@@ -259,7 +271,9 @@ def undeploy(settings: Settings, automation: str, variation: Optional[str] = Non
         if deployment.automation != automation or (variation is not None and deployment.variation != variation):
             continue
         with registry.locked(settings.deployments_dir, deployment.automation, deployment.variation):
-            if not registry.stop(deployment):
+            if deployment.backend == "docker":
+                _remove_docker(deployment)
+            elif not registry.stop(deployment):
                 raise RuntimeError(f"could not stop pid {deployment.pid} of {automation}/{deployment.variation}")
             registry.remove(settings.deployments_dir, deployment.automation, deployment.variation)
             launch_path(settings.deployments_dir, registry.key(deployment.automation, deployment.variation)).unlink(
