@@ -103,11 +103,12 @@ SPOT = k8s.V1Affinity(node_affinity=k8s.V1NodeAffinity(preferred_during_scheduli
     k8s.V1PreferredSchedulingTerm(weight=100, preference=k8s.V1NodeSelectorTerm(match_expressions=[
         k8s.V1NodeSelectorRequirement(key=key, operator="In", values=[value])]))
     for key, value in (("karpenter.sh/capacity-type", "spot"), ("eks.amazonaws.com/capacityType", "SPOT"),
-                       ("cloud.google.com/gke-spot", "true"))
+                       ("cloud.google.com/gke-spot", "true"), ("kubernetes.azure.com/scalesetpriority", "spot"))
 ]))
 SPOT_TOLERATIONS = [
     k8s.V1Toleration(key="karpenter.sh/capacity-type", operator="Equal", value="spot", effect="NoSchedule"),
     k8s.V1Toleration(key="cloud.google.com/gke-spot", operator="Equal", value="true", effect="NoSchedule"),
+    k8s.V1Toleration(key="kubernetes.azure.com/scalesetpriority", operator="Equal", value="spot", effect="NoSchedule"),
 ]
 GPU_TOLERATION = k8s.V1Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
 GPU_NODES = {gpu_nodes!r}

@@ -51,6 +51,16 @@ class SourceMode(StrEnum):
     git = "git"
 
 
+class PlacementProfile(StrEnum):
+    """How GPU and spot nodes are labelled (backends/kubernetes/placement.py; one YAML file per profile)."""
+
+    gfd = "gfd"  # NVIDIA GPU Feature Discovery labels (any cluster with the GPU Operator)
+    gke = "gke"
+    eks_karpenter = "eks-karpenter"
+    aks = "aks"
+    nvidia_resource = "nvidia-resource"  # only the nvidia.com/gpu request, no node labels
+
+
 DEFAULT_BACKEND = Backend.kubernetes  # the production path; `make demo` and the tests set AUTOMATIONS_BACKEND=local
 
 
@@ -87,6 +97,8 @@ class KubernetesSettings(_Slice):
     conn_id: str = _env("K8S_CONN_ID", "kubernetes_default")
     # The image build pods run in when the build spec names no base_image.
     build_image: str = _env("BUILD_IMAGE", "python:3.11-slim")
+    # Node labels per cloud (include/config/kubernetes/profiles/): gfd, gke, eks-karpenter, aks, nvidia-resource.
+    placement_profile: PlacementProfile = _env("K8S_PLACEMENT_PROFILE", "gfd")
     # A YAML file overriding instance placement (node selectors, tolerations); empty: the shipped one.
     placement_file: str = _env("K8S_PLACEMENT_FILE", "")
     # Pod cleanup after a build: failed pods stay for inspection by default.

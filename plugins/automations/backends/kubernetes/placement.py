@@ -81,16 +81,31 @@ def _unique(items: tuple[dict, ...]) -> tuple[dict, ...]:
 # ---------------------------------------------------------------------------------------------------- tables
 
 
+PROFILES_DIR = CONFIG_DIR / "profiles"
+DEFAULT_PROFILE = "gfd"  # NVIDIA GPU Feature Discovery labels: the shipped tables themselves
+
+
+def profiles() -> list[str]:
+    return sorted([DEFAULT_PROFILE, *(p.stem for p in PROFILES_DIR.glob("*.yaml"))])
+
+
 def tables() -> dict[str, dict]:
-    """The shipped tables with the override file (if any) applied; cached per override file and its mtime."""
-    override = get_settings().kubernetes.placement_file
+    """Shipped tables, then the provider profile, then the override file; cached per file and mtime."""
+    kube = get_settings().kubernetes
+    override = kube.placement_file
     stamp = Path(override).stat().st_mtime_ns if override else 0
-    return _load_tables(override, stamp)
+    return _load_tables(override, stamp, str(kube.placement_profile))
 
 
 @functools.lru_cache(maxsize=8)
-def _load_tables(override: str, _stamp: int) -> dict[str, dict]:
+def _load_tables(override: str, _stamp: int, profile: str = DEFAULT_PROFILE) -> dict[str, dict]:
     loaded = {name: _read_yaml(CONFIG_DIR / f"{name}.yaml") for name in TABLES}
+    if profile != DEFAULT_PROFILE:
+        path = PROFILES_DIR / f"{profile}.yaml"
+        if not path.exists():
+            raise ValueError(f"AUTOMATIONS_K8S_PLACEMENT_PROFILE={profile!r} is not one of {profiles()}")
+        for name, table in _read_yaml(path).items():
+            loaded[name] = _profile_table(name, loaded[name], table)
     if override:
         extra = _read_yaml(Path(override))
         unknown = set(extra) - set(TABLES)
@@ -99,6 +114,14 @@ def _load_tables(override: str, _stamp: int) -> dict[str, dict]:
         for name in TABLES:
             loaded[name] = _override_table(name, loaded[name], extra.get(name) or {})
     return loaded
+
+
+def _profile_table(name: str, base: dict, profile: dict) -> dict:
+    """A provider profile's table: GPU types are replaced as a whole when it says so (a GPU the provider does not
+    offer must be an error, not a GFD label nothing carries); other entries replace the shipped ones."""
+    if name == "gpu_types" and profile.get("replace_types"):
+        return {**base, **{k: v for k, v in profile.items() if k != "replace_types"}, "types": profile.get("types", {})}
+    return _override_table(name, base, profile)
 
 
 def _override_table(name: str, base: dict, extra: dict) -> dict:
@@ -163,11 +186,18 @@ def for_cpu(cpu_fraction: float, memory: str) -> Placement:
 
 
 def gpu_entry(gpu_type: GpuType | str) -> dict:
-    types = tables()["gpu_types"].get("types", {})
+    table = tables()["gpu_types"]
+    types = table.get("types", {})
     name = GpuType(gpu_type).family.value  # instance-style names (NVIDIA_T4_1_16_60) run on their family's nodes
-    if name not in types:
-        raise ValueError(f"GPU type {name} has no entry in gpu_types.yaml; known: {sorted(types)}")
-    return types[name]
+    if name in types:
+        return types[name]
+    if "any_type" in table:  # a profile that places every GPU type alike (plain nvidia.com/gpu requests)
+        return table["any_type"] or {}
+    profile = get_settings().kubernetes.placement_profile
+    raise ValueError(
+        f"GPU type {name} is not offered by placement profile {profile!s} "
+        f"(AUTOMATIONS_K8S_PLACEMENT_PROFILE); it offers {sorted(types)}"
+    )
 
 
 def for_gpu(gpu: GpuResources, cpu_fraction: Optional[float] = None, memory: Optional[str] = None) -> Placement:
