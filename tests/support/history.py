@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from automations.analytics import BuildRow, BuildStatus, DeploymentRow, DeployStatus, RunKey
-from automations.analytics.rows import VerdictRow
+from automations.analytics.rows import MetricCheckRow, VerdictRow
 from automations.analytics.store import AnalyticsStore
 
 THRESHOLD = 0.8
@@ -110,3 +110,24 @@ def _seed_one(
         else:
             expected.deployed_build[name] = key.build_id or ""
             expected.last_result[name] = "deployed"
+
+
+def seed_trigger_checks(
+    store: AnalyticsStore, name: str, values: Sequence[float | None], threshold: float
+) -> list[bool]:
+    """Hourly checks of a BELOW-threshold metric trigger; a check fires when the value first drops below it.
+
+    Returns which checks fired, computed here (the oracle), not read back from the store.
+    """
+    fired, armed = [], True
+    for hour, value in enumerate(values):
+        crossed = None if value is None else value < threshold
+        fires = bool(crossed) and armed
+        armed = (not crossed) if crossed is not None else armed
+        fired.append(fires)
+        key = RunKey(name, f"{name}_model", f"metric_check__{hour}")
+        reason = "query failed" if value is None else ("crossed: started a run" if fires else "no crossing")
+        store.record_metric_check(
+            MetricCheckRow(key, value, threshold, "BELOW", crossed, fires, reason, START + timedelta(hours=hour))
+        )
+    return fired

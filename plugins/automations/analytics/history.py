@@ -31,6 +31,8 @@ _RUN_EVENTS = f"""WITH latest AS (SELECT automation, dag_run_id FROM builds WHER
     UNION ALL
     SELECT d.automation, d.dag_run_id, 'deploy', NULL, NULL, d.status FROM deployments d
         JOIN latest l ON l.automation = d.automation AND l.dag_run_id = d.dag_run_id"""
+_CHECKS = """SELECT "at", value, threshold, direction, fired, reason FROM (SELECT id, "at", value, threshold, direction,
+    fired, reason FROM metric_checks WHERE automation = :automation ORDER BY id DESC LIMIT :limit) newest ORDER BY id"""
 _DEPLOYS = f"""SELECT d.automation, d.dag_run_id, d.status FROM deployments d
     JOIN builds l ON l.automation = d.automation AND l.dag_run_id = d.dag_run_id
     WHERE l.id IN ({_LATEST}) ORDER BY d.id"""
@@ -110,6 +112,18 @@ class DeployEntry:
 
 
 @dataclass(frozen=True)
+class TriggerChecks:
+    """A MetricBasedTrigger's checks, oldest first, as parallel lists for plotting (value None: the query failed)."""
+
+    at: tuple[Optional[str], ...]
+    value: tuple[Optional[float], ...]
+    threshold: tuple[Optional[float], ...]
+    direction: Optional[str]
+    fired: tuple[bool, ...]
+    reason: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class History:
     """One automation's newest builds (newest first), with their metrics, verdicts and deploys."""
 
@@ -173,6 +187,21 @@ def automation_history(store: AnalyticsStore, automation: str, limit: int = 100)
     )
     names = sorted({name for values in metrics.values() for name in values})
     return History(entries, deploys, tuple(names))
+
+
+def trigger_checks(store: AnalyticsStore, automation: str, limit: int = 500) -> Optional[TriggerChecks]:
+    """The newest ``limit`` checks of the automation's metric trigger, or None when it has never been checked."""
+    rows = store.fetch(_CHECKS, {"automation": automation, "limit": limit})
+    if not rows:
+        return None
+    return TriggerChecks(
+        tuple(iso(r[0]) for r in rows),
+        tuple(_float(r[1]) for r in rows),
+        tuple(_float(r[2]) for r in rows),
+        rows[-1][3],
+        tuple(bool(r[4]) for r in rows),
+        tuple(str(r[5]) for r in rows),
+    )
 
 
 def _outcome(status: str, verdicts: list[tuple], deploys: list[tuple]) -> tuple[str, str]:

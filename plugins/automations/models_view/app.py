@@ -91,8 +91,9 @@ def _detail(user: Any, name: str, limit: int) -> dict[str, Any]:
         raise HTTPException(status_code=404, detail=f"{name!r} is not an automation DAG")
     store, status = _analytics()
     found = history.automation_history(store, name, limit) if store else history.History((), ())
+    checks = history.trigger_checks(store, name) if store else None
     branches = airflow_state.branches_of_runs(name, [b.dag_run_id for b in found.builds])
-    return {"analytics": status, **overview.history_payload(name, state, found, branches, _base_path())}
+    return {"analytics": status, **overview.history_payload(name, state, found, branches, _base_path(), checks)}
 
 
 def create_app() -> FastAPI:

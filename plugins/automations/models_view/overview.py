@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any, Optional
 from urllib.parse import quote
 
-from ..analytics.history import Deployed, History, RunOutcome
+from ..analytics.history import Deployed, History, RunOutcome, TriggerChecks
 from .airflow_state import AUTOMATION_TAG, DagState
 
 
@@ -68,9 +68,14 @@ def _result(state: DagState, recorded: Optional[RunOutcome]) -> tuple[str, str]:
 
 
 def history_payload(
-    name: str, state: DagState, history: History, branches: dict[str, str], base_path: str
+    name: str,
+    state: DagState,
+    history: History,
+    branches: dict[str, str],
+    base_path: str,
+    trigger: Optional[TriggerChecks] = None,
 ) -> dict[str, Any]:
-    """Builds newest first, the metric series oldest first (for plotting), deploys and rollbacks."""
+    """Builds newest first, the metric series oldest first (for plotting), deploys and rollbacks, trigger checks."""
     builds = [
         {**asdict(b), "branch": branches.get(b.dag_run_id), "url": run_url(base_path, name, b.dag_run_id)}
         for b in history.builds
@@ -83,6 +88,7 @@ def history_payload(
         "series": {metric: metric_series(history, metric) for metric in history.metric_names},
         "builds": builds,
         "deploys": [asdict(d) for d in history.deploys],
+        "trigger": None if trigger is None else asdict(trigger),
     }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.chromium import FLAGS, ensure_chromium
-from tests.support.history import THRESHOLD, seed
+from tests.support.history import THRESHOLD, seed, seed_trigger_checks
 
 pytestmark = [pytest.mark.integration]
 NAMES = ["mv_churn", "mv_fraud", "mv_ranker"]
@@ -59,7 +59,9 @@ def seeded(airflow):
         from automations.analytics.connection import dispose_engines
         from automations.settings import get_settings
 
-        expected = seed(open_store(get_settings()), NAMES, builds=[12, 8, 10], last_run_ids=runs)
+        store = open_store(get_settings())
+        expected = seed(store, NAMES, builds=[12, 8, 10], last_run_ids=runs)
+        seed_trigger_checks(store, "mv_fraud", [0.9, 0.85, 0.7, 0.75, 0.9, 0.6], threshold=0.8)
         dispose_engines()
     return expected, runs
 
@@ -147,6 +149,9 @@ def test_page_in_the_ui_lists_models_plots_thresholds_and_links_to_runs(airflow,
     plot.locator("canvas").wait_for(timeout=30_000)
     legend = plot.inner_text().lower()
     assert "threshold" in legend and "deployed" in legend
+    trigger = frame.locator('.plot[data-metric="trigger"]')
+    trigger.locator("canvas").wait_for(timeout=30_000)
+    assert "fired a run" in trigger.inner_text().lower()
     page.screenshot(path=str(SHOTS / "automation.png"), full_page=True)
 
     frame.locator("#home").click()

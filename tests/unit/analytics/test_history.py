@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.support.history import THRESHOLD, commit_of, f1_of, seed
+from tests.support.history import THRESHOLD, commit_of, f1_of, seed, seed_trigger_checks
 
 from automations.analytics import open_store
-from automations.analytics.history import automation_history, deployed_by_automation, latest_outcomes
+from automations.analytics.history import automation_history, deployed_by_automation, latest_outcomes, trigger_checks
 from automations.settings import get_settings
 
 pytestmark = pytest.mark.unit
@@ -71,3 +71,16 @@ def test_an_unknown_automation_has_an_empty_history(seeded):
     store, _ = seeded
     history = automation_history(store, "nobody")
     assert history.builds == () and history.deploys == () and history.metric_names == ()
+
+
+def test_trigger_checks_are_oldest_first_with_failed_queries_kept(seeded):
+    store, _ = seeded
+    values = [0.9, 0.7, 0.6, None, 0.95, 0.5]
+    fired = seed_trigger_checks(store, "churn", values, threshold=0.8)
+    checks = trigger_checks(store, "churn")
+    assert checks is not None and checks.value == tuple(values) and checks.fired == tuple(fired)
+    assert fired == [False, True, False, False, False, True]
+    assert set(checks.threshold) == {0.8} and checks.direction == "BELOW"
+    assert checks.at[0] < checks.at[-1]
+    assert trigger_checks(store, "fraud") is None  # never checked: no plot
+    assert trigger_checks(store, "churn", limit=2).value == (0.95, 0.5)

@@ -119,6 +119,31 @@ function plotMetric(container, name, series) {
   box.plot = new uPlot(opts, [x, series.value, series.threshold, deployedValues], box);
 }
 
+function plotTrigger(container, trigger) {
+  // The watched value of a MetricBasedTrigger at each check, its threshold, and the checks that started a run.
+  const box = document.createElement("div");
+  box.className = "plot";
+  box.dataset.metric = "trigger";
+  box.innerHTML = `<h3>Metric trigger: watched value (${esc(trigger.direction ?? "")} threshold)</h3>`;
+  container.appendChild(box);
+  const x = trigger.at.map((_, i) => i + 1);
+  const firedValues = trigger.value.map((v, i) => (trigger.fired[i] ? v : null));
+  const css = getComputedStyle(document.documentElement);
+  const axis = { stroke: css.getPropertyValue("--muted"), grid: { stroke: css.getPropertyValue("--line") } };
+  const opts = {
+    width: Math.max(420, box.clientWidth - 16), height: 220,
+    scales: { x: { time: false } },
+    axes: [{ ...axis, label: "check" }, { ...axis }],
+    series: [
+      { label: "check", value: (u, i) => (i == null ? "—" : when(trigger.at[i - 1])) },
+      { label: "value", stroke: css.getPropertyValue("--run"), width: 2, points: { show: true } },
+      { label: "threshold", stroke: css.getPropertyValue("--bad"), dash: [6, 4], width: 1.5, points: { show: false } },
+      { label: "fired a run", stroke: "transparent", points: { show: true, size: 9, fill: css.getPropertyValue("--skip") } },
+    ],
+  };
+  box.plot = new uPlot(opts, [x, trigger.value, trigger.threshold, firedValues], box);
+}
+
 function verdictText(build) {
   if (!build.verdicts.length) return build.status === "succeeded" ? '<span class="muted">no gate recorded</span>' : "";
   return build.verdicts.map((v) => `${badge(v.passed ? "passed" : v.forced ? "forced" : "skipped")}
@@ -155,6 +180,10 @@ async function renderAutomation(name) {
   const plots = document.getElementById("plots");
   if (!data.metrics.length) plots.innerHTML = '<div class="empty">No metrics logged yet.</div>';
   for (const metric of data.metrics) plotMetric(plots, metric, data.series[metric]);
+  if (data.trigger) {
+    plots.querySelector(".empty")?.remove();
+    plotTrigger(plots, data.trigger);
+  }
 }
 
 async function route() {
