@@ -185,6 +185,8 @@ class Settings(_Slice):
     metric_min_spacing_s: int = _env("METRIC_MIN_SPACING", 3600)
     # Whether git_uri may use file:// (the demo and the tests need it; production can forbid local repositories).
     git_allow_file: bool = _env("GIT_ALLOW_FILE", True)
+    # How long an analytics write keeps retrying while the database is unreachable (e.g. restarting), seconds.
+    analytics_write_retry_s: float = _env("ANALYTICS_WRITE_RETRY", 30.0)
 
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     docker: DockerSettings = Field(default_factory=DockerSettings)

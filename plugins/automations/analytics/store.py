@@ -15,6 +15,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Optional
 
 from .connection import AnalyticsTarget, resolve
+from .retry import retrying_write
 from .rows import BuildRow, DeploymentRow, MetricCheckRow, RunKey, TriggerHistory, VerdictRow, utcnow
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class AnalyticsStore:
         self.target = target
         self.engine = engine
 
+    @retrying_write
     def ensure_schema(self, force: bool = False) -> None:
         """Create the tables if missing; once per process and database unless ``force``."""
         with _SCHEMA_LOCK:
@@ -92,6 +94,7 @@ class AnalyticsStore:
             self._run_all(schema_sql(self.target.dialect))
             _SCHEMA_READY.add(self.target.url)
 
+    @retrying_write
     def record_build(self, row: BuildRow, metrics: Mapping[str, float] | None = None) -> None:
         params = {**_key(row.key), "status": row.status.value, "commit": row.commit, "image": row.image,
                   "artifact": row.artifact, "started": self._ts(row.started), "finished": self._ts(row.finished)}
@@ -105,6 +108,7 @@ class AnalyticsStore:
             if metric_rows:
                 conn.execute(_text(_INSERT_METRIC), metric_rows)
 
+    @retrying_write
     def record_verdicts(self, key: RunKey, rows: Iterable[VerdictRow], forced: bool) -> None:
         at = self._ts(utcnow())
         params = [{**_key(key), **_verdict(row), "forced": forced, "at": at} for row in rows]
@@ -112,6 +116,7 @@ class AnalyticsStore:
             with self._begin() as conn:
                 conn.execute(_text(_INSERT_VERDICT), params)
 
+    @retrying_write
     def record_deployments(self, rows: Iterable[DeploymentRow], dag_run_id: str) -> None:
         params = [
             {**_key(row.key), "variation": row.variation, "environment": row.environment, "target": row.target,
@@ -122,6 +127,7 @@ class AnalyticsStore:
             with self._begin() as conn:
                 conn.execute(_text(_INSERT_DEPLOYMENT), params)
 
+    @retrying_write
     def record_metric_check(self, row: MetricCheckRow) -> None:
         params = {"automation": row.key.automation, "model_id": row.key.model_id, "dag_run_id": row.key.dag_run_id,
                   "at": self._ts(row.at), "value": row.value, "threshold": row.threshold, "direction": row.direction,
@@ -138,6 +144,7 @@ class AnalyticsStore:
         at = fired[1] if isinstance(fired[1], datetime) else datetime.fromisoformat(fired[1])
         return TriggerHistory(at, bool(recoveries and recoveries[0]))
 
+    @retrying_write
     def set_build_image(self, build_id: str, image: str) -> None:
         with self._begin() as conn:
             conn.execute(_text("UPDATE builds SET image = :image WHERE build_id = :build_id"),
