@@ -97,6 +97,7 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
     from airflow.providers.standard.operators.python import BranchPythonOperator, PythonOperator
     from airflow.sdk import chain
 
+    from . import run_links
     from .steps.record import build_callbacks
 
     clone = PythonOperator(
@@ -113,6 +114,7 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
     gate = BranchPythonOperator(task_id="metric_gate", python_callable=partial(tasks.gate_task, automation))
     deploy = PythonOperator(task_id="deploy", python_callable=partial(tasks.deploy_task, automation))
     skip = PythonOperator(task_id="skip_deploy", python_callable=partial(tasks.skip_deploy_task, automation))
+    run_links.attach(clone, gate, deploy, automation.spec.action.build_spec.location[0])
     chain(*[t for t in (_metric_trigger(automation), clone, build, image, gate) if t is not None], [deploy, skip])
 
 

@@ -24,6 +24,8 @@ def clone_task(automation: LoadedAutomation, **context: Any) -> dict:
 
 
 def gate_task(automation: LoadedAutomation, **context: Any) -> str:
+    from .links import verdict_line
+    from .run_links import VERDICT_LINE_KEY
     from .steps.gate import evaluate
 
     ti = context["ti"]
@@ -33,6 +35,9 @@ def gate_task(automation: LoadedAutomation, **context: Any) -> str:
     verdict = evaluate(automation, ti.xcom_pull(task_ids="build"), force, context["run_id"], get_settings())
     log.info("gate verdict for %s:\n%s", automation.name, verdict.table())
     ti.xcom_push(key="verdict", value=verdict.as_dict())
+    line = verdict_line(verdict.as_dict())
+    log.info("gate: %s", line)
+    ti.xcom_push(key=VERDICT_LINE_KEY, value=line)  # shown by the run's "Gate verdict" link
     return DEPLOY if verdict.passed else SKIP_DEPLOY
 
 
