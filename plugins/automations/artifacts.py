@@ -44,5 +44,22 @@ def download_tar_to_dir(source_uri: str, local_dir: Path) -> Path:
         with ObjectStoragePath(source_uri).open("rb") as src, archive.open("wb") as dst:
             shutil.copyfileobj(src, dst)
         with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(local_dir, filter="data")
+            _extract(tar, local_dir)
     return local_dir
+
+
+def _extract(tar: tarfile.TarFile, local_dir: Path) -> None:
+    if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+        tar.extractall(local_dir, filter="data")
+        return
+    # Debian 12's own python3 is 3.11.2, older than extraction filters: refuse what the "data" filter refuses.
+    root = local_dir.resolve()
+    for member in tar.getmembers():
+        target = (root / member.name).resolve()
+        link_base = root if member.islnk() else target.parent
+        escapes = not target.is_relative_to(root) or (
+            (member.issym() or member.islnk()) and not (link_base / member.linkname).resolve().is_relative_to(root)
+        )
+        if escapes or member.isdev() or Path(member.name).is_absolute():
+            raise tarfile.TarError(f"refusing archive member {member.name!r}: it would land outside {local_dir}")
+    tar.extractall(local_dir)  # noqa: S202 - every member was checked above
