@@ -44,13 +44,17 @@ def environment() -> dict[str, str]:
     env = {**DEFAULTS, **os.environ}
     home = Path(env.get("AIRFLOW_HOME") or ROOT / ".airflow")
     state = Path(env.get("AUTOMATIONS_STATE_DIR") or ROOT / ".state")
+    port = env.get("AIRFLOW_PORT", "8080")
+    # Task processes reach the API server here; its default assumes port 8080, so any other port broke every task.
+    env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://127.0.0.1:{port}/execution/")
+    env.setdefault("AIRFLOW__API__BASE_URL", f"http://127.0.0.1:{port}")
     env.update(
         AIRFLOW_HOME=str(home),
         AUTOMATIONS_STATE_DIR=str(state),
         AUTOMATIONS_DIR=env.get("AUTOMATIONS_DIR") or str(ROOT / "include" / "automations"),
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
-        AIRFLOW__API__PORT=env.get("AIRFLOW_PORT", "8080"),
+        AIRFLOW__API__PORT=port,
         PYTHONPATH=str(ROOT / "plugins"),
         # standalone starts its components as `airflow ...` found on PATH
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",

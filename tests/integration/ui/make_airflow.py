@@ -57,9 +57,10 @@ class Session:
         return found
 
 
-def environment(base: Path, definitions: Path, port: int) -> dict[str, str]:
+def environment(base: Path, definitions: Path, port: int, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
+        **extra,
         "AIRFLOW_HOME": str(base / "home"),
         "AUTOMATIONS_STATE_DIR": str(base / "state"),
         "AUTOMATIONS_DIR": str(definitions),
@@ -67,7 +68,7 @@ def environment(base: Path, definitions: Path, port: int) -> dict[str, str]:
     }
 
 
-def start(base: Path, definitions: Path, port: int | None = None) -> tuple[Session, AirflowServer]:
+def start(base: Path, definitions: Path, port: int | None = None, **extra: str) -> tuple[Session, AirflowServer]:
     """Run `make airflow` and wait for its banner; the server's token comes from the login it printed."""
     port = port or free_port()
     output = base / f"make-airflow-{time.monotonic_ns()}.out"
@@ -75,7 +76,7 @@ def start(base: Path, definitions: Path, port: int | None = None) -> tuple[Sessi
         proc = subprocess.Popen(
             ["make", "-s", "airflow"],
             cwd=ROOT,
-            env=environment(base, definitions, port),
+            env=environment(base, definitions, port, **extra),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
