@@ -172,14 +172,27 @@ def serving() -> dict[tuple[str, str], int]:
     return {(d.automation, d.variation): d.pid for d in found if d.alive()}
 
 
-def stop_new_servers(before: dict[tuple[str, str], int]) -> None:
+def gateway_pid() -> int | None:
+    from automations.gateway import control
+    from automations.settings import get_settings
+
+    return control.running_pid(get_settings().deployments_dir)
+
+
+def stop_new_servers(before: dict[tuple[str, str], int], gateway_before: int | None) -> None:
+    """Model servers, and the local gateway in front of them, that runs started while Airflow ran."""
     from automations.backends.local.deploy import undeploy
+    from automations.gateway import control
     from automations.settings import get_settings
 
     for (automation, variation), pid in serving().items():
         if before.get((automation, variation)) != pid:
             undeploy(get_settings(), automation, variation)
             print(f"stopped the model server of {automation}/{variation} (pid {pid}), deployed while Airflow ran")
+    gateway = gateway_pid()
+    if gateway is not None and gateway != gateway_before:
+        control.stop(get_settings().deployments_dir)
+        print(f"stopped the local gateway (pid {gateway}), started while Airflow ran")
 
 
 def banner(url: str, secret: str, home: Path, log: Path, seconds: float) -> str:
@@ -204,7 +217,7 @@ def main() -> int:
     home.mkdir(parents=True, exist_ok=True)
     publish_demo_repo(Path(env["AUTOMATIONS_STATE_DIR"]))
     log = home / "standalone.log"
-    before, started = serving(), time.monotonic()
+    before, gateway_before, started = serving(), gateway_pid(), time.monotonic()
     # Ctrl-C, a closed terminal and `kill` all lead to the same clean stop below.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_interrupt)
@@ -224,7 +237,7 @@ def main() -> int:
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         stopping = time.monotonic()
         killed = stop(proc)
-        stop_new_servers(before)
+        stop_new_servers(before, gateway_before)
         killed_note = f", killed {len(killed)} stragglers" if killed else ""
         print(f"stopped in {time.monotonic() - stopping:.0f}s{killed_note}; nothing is left running.")
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import make_airflow
-import psutil
 import pytest
 import yaml
 from git import Repo
@@ -54,8 +52,13 @@ def ui(tmp_path_factory):
 
 
 def _live_model_servers(state: Path) -> list[str]:
-    records = [json.loads(p.read_text()) for p in (state / "deployments").glob("*.json")]
-    return [f"model server {r['automation']} pid {r['pid']}" for r in records if psutil.pid_exists(r["pid"])]
+    from automations.backends.local import registry
+    from automations.gateway import control
+
+    found = registry.all_deployments(state / "deployments")
+    left = [f"model server {d.automation}/{d.variation} pid {d.pid}" for d in found if d.alive()]
+    gateway = control.running_pid(state / "deployments")
+    return left + ([f"local gateway pid {gateway}"] if gateway else [])
 
 
 @pytest.fixture(scope="session")
