@@ -75,9 +75,6 @@ class DeploymentSpecifications(SpecModel):
     max_batch_size: PositiveInt = 1
     daemon_mode: bool = False
     variation_name: LabelValue = "default"
-    # Not in Qwak's SDK: this variation's relative share of /v1/<model_id>/predict on the local gateway (0: only
-    # its own URL). Qwak split traffic between variations on its platform; this is the local A/B switch.
-    traffic_weight: NonNegativeInt = 100
     custom_iam_role_arn: StrictStr = ""
     number_of_pods: NonNegativeInt = 2
     cpu_fraction: float = Field(default=2, gt=0)
@@ -92,6 +89,10 @@ class DeploymentSpecifications(SpecModel):
     )
     instance: StrictStr = ""
     service_account_key_secret_name: StrictStr = ""
+    # Not in Qwak's SDK, so after all of its fields (positional arguments keep the SDK's order): this variation's
+    # relative share of /v1/<model_id>/predict on the local gateway (0: only its own URL). Qwak split traffic
+    # between variations on its platform; this is the local A/B switch.
+    traffic_weight: NonNegativeInt = 100
 
     @model_validator(mode="before")
     @classmethod

@@ -178,4 +178,5 @@ def test_positional_order_and_submodule_names_match_the_sdk(sdk, module, sdk_pyt
         assert hasattr(ours, name), f"automations.{module.rsplit('.', 1)[1]} lacks {name}"
         cls = getattr(ours, name)
         order = list(cls.sdk_fields or cls.model_fields)
-        assert order == fields, f"{name}: SDK order {fields}, ours {order}"
+        # Positional arguments bind in the SDK's order; fields of our own may only follow all of the SDK's.
+        assert order[: len(fields)] == fields, f"{name}: SDK order {fields}, ours {order}"
