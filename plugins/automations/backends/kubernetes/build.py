@@ -19,12 +19,16 @@ from typing import Any
 
 from ...loader import LoadedAutomation
 from ...settings import Settings
-from . import build_pod, security
+from ...spec.enums import PurchaseOption
+from . import build_pod, scheduling, security
+from .rollout import SystemClock
 
 log = logging.getLogger(__name__)
 
 RENDER_COMMIT = "0" * 40  # what `render` shows where a run would put clone's commit
 RENDER_RUN_ID = "manual__render"
+STARTUP_TIMEOUT_S = 900  # from scheduled to running: image pull (CUDA images are large) and the init container
+SPOT_RETRIES = 2
 # The XCom sidecar only sleeps and is read with `cat`; requests == limits keep a Guaranteed pod Guaranteed.
 SIDECAR_RESOURCES = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "10m", "memory": "32Mi"}}
 
@@ -40,9 +44,10 @@ def _operator_class():
         template_fields = ()
 
         def __init__(self, *, automation_name: str, artifact_root: str, artifact_mount: str,
-                     service_account_manifest: dict | None = None, **kwargs: Any):
+                     service_account_manifest: dict | None = None, token_secret: str = "", **kwargs: Any):
             super().__init__(**kwargs)
             self.automation_name = automation_name
+            self.token_secret = token_secret
             self.artifact_root = artifact_root
             self.artifact_mount = artifact_mount
             self.service_account_manifest = service_account_manifest
@@ -58,8 +63,17 @@ def _operator_class():
                 add_identity(pod, self.run_identity(context), self.automation_name, self.artifact_mount)
             return pod
 
+        def await_pod_start(self, pod) -> None:
+            # Fail within a poll or two when no node can ever take the pod, with the scheduler's reason.
+            read_pod, read_events = pod_readers(self.pod_manager, self.hook.core_v1_client, pod)
+            scheduling.wait_until_scheduled(read_pod, read_events, self.schedule_timeout_seconds, SystemClock())
+            super().await_pod_start(pod)
+
         def execute(self, context):
+            announce_attempt(context, self.retries)
             ident = self.run_identity(context)
+            if self.token_secret:
+                require_secret(self.hook.core_v1_client, self.namespace, self.token_secret)
             stage_runtime(self.artifact_root)
             if self.service_account_manifest:
                 ensure_service_account(self.hook.core_v1_client, self.service_account_manifest)
@@ -67,6 +81,49 @@ def _operator_class():
             return build_xcom(result, ident, self.automation_name, self.artifact_root)
 
     return BuildPodOperator
+
+
+def pod_readers(pod_manager, core_v1, pod):
+    """The pod and its events as plain dicts (what scheduling.py reads)."""
+    from kubernetes.client import ApiClient
+
+    api, meta = ApiClient(), pod.metadata
+
+    def read_pod() -> dict:
+        return api.sanitize_for_serialization(pod_manager.read_pod(pod))
+
+    def read_events() -> list[dict]:
+        found = core_v1.list_namespaced_event(meta.namespace, field_selector=f"involvedObject.name={meta.name}")
+        return [api.sanitize_for_serialization(e) for e in found.items]
+
+    return read_pod, read_events
+
+
+def require_secret(core_v1, namespace: str, name: str) -> None:
+    """The git token Secret must exist before the pod starts: a missing one would otherwise leave the pod in
+    CreateContainerConfigError until the startup timeout."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        secret = core_v1.read_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            raise RuntimeError(
+                f"the git token Secret {namespace}/{name} does not exist: create it with key "
+                f"'{build_pod.TOKEN_KEY}' (kubectl -n {namespace} create secret generic {name} "
+                f"--from-literal={build_pod.TOKEN_KEY}=...)"
+            ) from None
+        raise
+    if build_pod.TOKEN_KEY not in (secret.data or {}):
+        raise RuntimeError(f"the git token Secret {namespace}/{name} has no key '{build_pod.TOKEN_KEY}'")
+
+
+def announce_attempt(context, retries: int) -> None:
+    """A retried build says so first: a spot node reclaimed mid-build is retried, and the log shows it."""
+    attempt = int(getattr(context.get("ti"), "try_number", 1) or 1)
+    if attempt > 1:
+        log.warning("build attempt %d of %d: the previous attempt failed (a reclaimed spot node is retried)",
+                    attempt, retries + 1)
 
 
 def size_sidecar(pod) -> None:
@@ -93,9 +150,11 @@ def add_identity(pod, ident: build_pod.Identity, automation: str, mount: str) ->
 def build_operator(automation: LoadedAutomation, settings: Settings):
     """The ``build`` task (called inside the DAG context)."""
     plan = build_pod.plan(automation, settings)
+    spot = automation.spec.action.build_spec.purchase_option is PurchaseOption.spot
     return _operator_class()(
         task_id="build",
         automation_name=automation.name,
+        token_secret=plan.git["token_secret"] if plan.source_mode == "git" else "",
         artifact_root=settings.artifact_root,
         service_account_manifest=service_account_manifest(automation, settings),
         artifact_mount=plan.mount,
@@ -108,7 +167,11 @@ def build_operator(automation: LoadedAutomation, settings: Settings):
         do_xcom_push=True,
         get_logs=True,
         on_finish_action=settings.kubernetes.on_finish_action,
-        startup_timeout_seconds=plan.startup_timeout_s,
+        # provision_instance_timeout is the budget for getting a node (scheduling); pulling and init get their own.
+        schedule_timeout_seconds=plan.startup_timeout_s,
+        startup_timeout_seconds=STARTUP_TIMEOUT_S,
+        # Spot capacity can be reclaimed mid-build: retry, as the KubernetesPodOperator allows (announce_attempt).
+        **({"retries": SPOT_RETRIES} if spot else {}),
         # A hung build must not hold the DAG forever: the kubelet kills the pod after this many seconds.
         active_deadline_seconds=settings.kubernetes.build_timeout_s,
         xcom_sidecar_container_security_context=security.container_context(),
