@@ -1,8 +1,16 @@
 """Request bodies to DataFrames and predictions to JSON, without importing pandas/numpy at module import.
 
-Accepted request bodies (JSON):
-  * a list of records: ``[{"a": 1, "b": 2}, ...]`` (the documented form);
-  * pandas' "split" orient, as Qwak's REST clients send it: ``{"columns": [...], "data": [[...]], "index": [...]}``.
+Accepted request bodies (JSON), as qwak-inference's / frogml's RealTimeClient send them (a list or dict through
+``json.dumps``, a DataFrame through ``to_json(orient=...)``, "split" by default):
+  * a list of records: ``[{"a": 1, "b": 2}, ...]`` (the documented form), or one record ``{"a": 1, "b": 2}``;
+  * "split": ``{"columns": [...], "data": [[...]], "index": [...]}``;
+  * "records" (a list of records), "values" (a list of rows, columns named 0..n-1);
+  * "index": ``{"0": {"a": 1}, ...}`` and "columns": ``{"a": {"0": 1}, ...}`` (told apart by which side has the
+    integer-like labels a default index gives; pandas' own default reading is "columns");
+  * "table": ``{"schema": {...}, "data": [records]}`` (the index field dropped).
+
+Answers are a JSON list, one entry per record: a DataFrame's rows as records. Both client output formats read
+that: DICTIONARY returns it as parsed, PANDAS passes it to ``pd.DataFrame(...)``, which gives the model's columns.
 """
 
 from __future__ import annotations
@@ -24,18 +32,56 @@ def parse_records(body: bytes) -> list[dict]:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
     except RecursionError:  # e.g. 200,000 nested "[": the parser recurses per level
         raise BadRequest("body is not valid JSON: nested too deeply") from None
-    if isinstance(data, dict) and "columns" in data and "data" in data:
-        columns, rows = data["columns"], data["data"]
-        if not isinstance(columns, list) or not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise BadRequest('"columns" must be a list and "data" a list of lists')
-        if any(len(r) != len(columns) for r in rows):
-            raise BadRequest('every row of "data" must have one value per column')
-        return [dict(zip(columns, row, strict=True)) for row in rows]
+    if isinstance(data, dict):
+        return _from_mapping(data)
     if not isinstance(data, list):
         raise BadRequest(f"expected a JSON list of records, got {type(data).__name__}")
+    if data and all(isinstance(r, list) for r in data):  # orient="values"
+        return [dict(enumerate(row)) for row in data]
     if not all(isinstance(r, dict) for r in data):
         raise BadRequest("expected a JSON list of records (objects); found a non-object item")
     return data
+
+
+def _from_mapping(data: dict) -> list[dict]:
+    if "schema" in data and isinstance(data.get("data"), list):  # orient="table"
+        return _from_table(data)
+    if "columns" in data and "data" in data:  # orient="split"
+        return _from_split(data["columns"], data["data"])
+    values = list(data.values())
+    if values and all(isinstance(v, dict) for v in values):
+        return _from_nested(data)
+    if any(isinstance(v, (dict, list)) for v in values):
+        raise BadRequest("a JSON object body must be one record, or a pandas split/index/columns/table document")
+    return [data]  # one feature vector, as RealTimeClient sends a dict
+
+
+def _from_split(columns: Any, rows: Any) -> list[dict]:
+    if not isinstance(columns, list) or not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        raise BadRequest('"columns" must be a list and "data" a list of lists')
+    if any(len(r) != len(columns) for r in rows):
+        raise BadRequest('every row of "data" must have one value per column')
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def _from_table(data: dict) -> list[dict]:
+    keys = (data.get("schema") or {}).get("primaryKey") or []
+    rows = data["data"]
+    if not all(isinstance(r, dict) for r in rows):
+        raise BadRequest('"data" of a table document must be a list of records')
+    return [{k: v for k, v in row.items() if k not in keys} for row in rows]
+
+
+def _integer_like(labels: Any) -> bool:
+    return all(str(label).lstrip("-").isdigit() for label in labels)
+
+
+def _from_nested(data: dict[str, dict]) -> list[dict]:
+    inner = {key for value in data.values() for key in value}
+    if _integer_like(data) and not _integer_like(inner):  # orient="index": row label -> record
+        return list(data.values())
+    rows = sorted(inner, key=lambda k: int(k) if _integer_like([k]) else 0)  # orient="columns": column -> rows
+    return [{column: values.get(row) for column, values in data.items()} for row in rows]
 
 
 def to_frame(records: list[dict]):

@@ -70,6 +70,26 @@ _TIMEOUT_KEYS = ("deployment_timeout", "deployment_process_timeout_limit")
 
 
 class DeploymentSpecifications(SpecModel):
+    # Positional arguments follow the SDK's order; fields of ours (traffic_weight) are keyword-only.
+    sdk_fields = (
+        "number_of_http_server_workers",
+        "http_request_timeout_ms",
+        "max_batch_size",
+        "daemon_mode",
+        "variation_name",
+        "custom_iam_role_arn",
+        "number_of_pods",
+        "cpu_fraction",
+        "memory",
+        "gpu_resources",
+        "auto_scale_config",
+        "environments",
+        "env_vars",
+        "deployment_timeout",
+        "instance",
+        "service_account_key_secret_name",
+    )
+
     number_of_http_server_workers: PositiveInt = 2
     http_request_timeout_ms: PositiveInt = 5000
     max_batch_size: PositiveInt = 1

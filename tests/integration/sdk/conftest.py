@@ -1,61 +1,15 @@
-"""The real qwak-core and frogml from PyPI, each in a throwaway venv cached under .cache/sdk-venvs/.
-
-Built once (both in parallel, a few minutes) and reused by later sessions. In CI (CI=true) a venv that cannot be
-built FAILS the tests; elsewhere it skips them with the reason.
-"""
+"""The real qwak-core and frogml (tests/support/sdk_venvs.py builds and caches their venvs)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-VENVS = ROOT / ".cache" / "sdk-venvs"
-SDKS = {"qwak": "qwak-core==0.7.160", "frogml": "frogml==2.1.152"}
-BUILD_TIMEOUT = 1200
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"SDK venv unavailable in CI: {reason}", pytrace=False)
-    pytest.skip(f"SDK venv unavailable: {reason}")
-
-
-def _ready_marker(name: str) -> Path:
-    return VENVS / name / ".ready"
-
-
-def _start_build(name: str, requirement: str) -> subprocess.Popen:
-    venv = VENVS / name
-    script = (
-        f"rm -rf {venv} && {sys.executable} -m venv {venv} && "
-        f"{venv}/bin/python -m pip install --quiet --disable-pip-version-check {requirement} && "
-        f"echo {requirement} > {_ready_marker(name)}"
-    )
-    return subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+from tests.support.sdk_venvs import sdk_pythons as _sdk_pythons
 
 
 @pytest.fixture(scope="session")
 def sdk_pythons() -> dict[str, Path]:
     """{"qwak": python with qwak-core, "frogml": python with frogml}."""
-    VENVS.mkdir(parents=True, exist_ok=True)
-    wanted = {n: r for n, r in SDKS.items() if not _is_ready(n, r)}
-    builds = {name: _start_build(name, req) for name, req in wanted.items()}
-    for name, proc in builds.items():
-        try:
-            output, _ = proc.communicate(timeout=BUILD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _unavailable(f"installing {SDKS[name]} took more than {BUILD_TIMEOUT} s")
-        if proc.returncode != 0:
-            _unavailable(f"installing {SDKS[name]} failed:\n{output[-3000:]}")
-    return {name: VENVS / name / "bin" / "python" for name in SDKS}
-
-
-def _is_ready(name: str, requirement: str) -> bool:
-    marker = _ready_marker(name)
-    return marker.is_file() and marker.read_text().strip() == requirement
+    return _sdk_pythons(("qwak", "frogml"))

@@ -23,7 +23,8 @@ def test_split_orient_body_as_qwak_clients_send_it():
     ("body", "message"),
     [
         (b"{not json", "not valid JSON"),
-        (b'{"a": 1}', "expected a JSON list of records, got dict"),
+        (b'{"a": [1, 2], "b": 3}', "must be one record, or a pandas split/index/columns/table document"),
+        (b"3", "expected a JSON list of records, got int"),
         (b"[1, 2]", "non-object item"),
         (b"", "got NoneType"),
         (b'{"columns": ["a"], "data": [[1, 2]]}', "one value per column"),
@@ -64,3 +65,17 @@ def test_chunks_split_by_max_batch():
     assert [len(c) for c in chunks(records, 2)] == [2, 2, 1]
     assert [len(c) for c in chunks(records, 0)] == [1, 1, 1, 1, 1]
     assert chunks([], 3) == [[]]
+
+
+@pytest.mark.parametrize("orient", ["split", "records", "index", "columns", "table"])
+def test_every_dataframe_orientation_a_realtime_client_can_send(orient):
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [0.9, 0.1, 0.5], "name": ["a", "b", "c"]})
+    got = parse_records(frame.to_json(orient=orient).encode())
+    assert got == frame.to_dict(orient="records")
+
+
+def test_values_orientation_and_a_single_feature_vector():
+    assert parse_records(b'[[1, "a"], [2, "b"]]') == [{0: 1, 1: "a"}, {0: 2, 1: "b"}]
+    assert parse_records(b'{"x": 1, "name": "a"}') == [{"x": 1, "name": "a"}]  # RealTimeClient.predict(dict)

@@ -48,7 +48,8 @@ def test_http11_keep_alive_reuses_one_connection(server):
 def test_malformed_json_is_400_with_the_reason(server):
     status, body = server.request("POST", "/predict", b"{nope")
     assert status == 400 and "not valid JSON" in json.loads(body)["error"]
-    status, body = server.request("POST", "/predict", b'{"a": 1}')
+    # (one JSON object is one record, as RealTimeClient.predict(dict) sends it: see test_payload.py)
+    status, body = server.request("POST", "/predict", b'"just text"')
     assert status == 400
 
 
