@@ -14,7 +14,7 @@ from qwak_inference.realtime_client.client import InferenceOutputFormat
 model_id, model_api = sys.argv[1], sys.argv[2]
 client = RealTimeClient(model_id=model_id, model_api=model_api)
 client.r_session.headers["Authorization"] = "Bearer local-test"
-client.r_session.jwt_expiration = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+client.r_session.jwt_expiration = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
 frame = pd.DataFrame({"x": [1, 2]})
 out = {
     "records_dictionary": client.predict([{"x": 1}, {"x": 2}]),

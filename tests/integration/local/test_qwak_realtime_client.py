@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from local_backend_support import FIXTURE_MODELS, automation, clone_result
+from tests.support.sdk_venvs import sdk_pythons
 
 from automations.backends.local.build import run_build
 from automations.backends.local.deploy import deploy
-from tests.support.sdk_venvs import sdk_pythons
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 HERE = Path(__file__).parent

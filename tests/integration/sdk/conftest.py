@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.support.sdk_venvs import sdk_pythons as _sdk_pythons
 
 
