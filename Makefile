@@ -12,11 +12,13 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: help setup demo airflow test fuzz bench lint
+.PHONY: help setup demo airflow compose-up compose-down test fuzz bench lint
 
 help:
 	@echo "make demo   - set up, then build, gate and deploy the example model locally"
 	@echo "make airflow - the Airflow UI with this project's DAGs (local backend, SQLite) until Ctrl-C"
+	@echo "make compose-up - the docker-compose stack (CeleryExecutor, 2 workers); STANDINS=1 without a registry"
+	@echo "make compose-down - remove the stack's containers, network and volumes"
 	@echo "make test   - set up, then run every test tier (unit, DAG integrity, integration, e2e)"
 	@echo "make fuzz   - 10,000 Hypothesis examples over the loader, schema and CLI; prints the counts"
 	@echo "make bench  - DAG parse-time and task-start benchmarks"
@@ -37,6 +39,12 @@ demo: setup
 
 airflow: setup
 	@$(PY) scripts/airflow_ui.py
+
+compose-up:
+	scripts/compose/stack.sh up
+
+compose-down:
+	scripts/compose/stack.sh down
 
 test: setup
 	scripts/test.sh
