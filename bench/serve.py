@@ -58,8 +58,12 @@ def ensure_wrk() -> str:
 def ensure_env() -> Path:
     from model_runtime.serve_deps import SERVER_REQUIREMENTS
 
-    requirements = [*(EXAMPLE / "main" / "requirements.txt").read_text().split(), "pytest", *SERVER_REQUIREMENTS,
-                    *BASELINE]
+    requirements = [
+        *(EXAMPLE / "main" / "requirements.txt").read_text().split(),
+        "pytest",
+        *SERVER_REQUIREMENTS,
+        *BASELINE,
+    ]
     venv, marker = CACHE / "venv", CACHE / "venv" / ".requirements"
     python = venv / "bin" / "python"
     if marker.is_file() and marker.read_text() == "\n".join(requirements):
@@ -84,8 +88,10 @@ def ensure_artifact(python: Path) -> Path:
 
 
 def bodies(python: Path) -> dict[int, Path]:
-    code = ("import json,sys; from sklearn.datasets import load_breast_cancer as l; d=l(as_frame=True).data;"
-            "print(d.iloc[:100].to_json(orient='records'))")
+    code = (
+        "import json,sys; from sklearn.datasets import load_breast_cancer as l; d=l(as_frame=True).data;"
+        "print(d.iloc[:100].to_json(orient='records'))"
+    )
     rows = json.loads(sh([str(python), "-c", code]).stdout)
     paths = {}
     for n in BODIES:
@@ -122,16 +128,33 @@ def start_ours(python: Path, artifact: Path, log: Path) -> tuple[subprocess.Pope
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(PLUGINS), **{contract.ENV_WORKERS: str(WORKERS)})
     with log.open("ab") as out:
-        proc = subprocess.Popen(contract.serve_command(str(python), str(artifact), port, "127.0.0.1"), env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            contract.serve_command(str(python), str(artifact), port, "127.0.0.1"),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return proc, f"http://127.0.0.1:{port}"
 
 
 def start_gunicorn(python: Path, artifact: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=f"{PLUGINS}:{ROOT}", BENCH_ARTIFACT=str(artifact))
-    cmd = [str(python), "-m", "gunicorn", "-w", str(WORKERS), "-k", "sync", "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", "bench.serve_flask:app"]
+    cmd = [
+        str(python),
+        "-m",
+        "gunicorn",
+        "-w",
+        str(WORKERS),
+        "-k",
+        "sync",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "bench.serve_flask:app",
+    ]
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     return proc, f"http://127.0.0.1:{port}"
@@ -177,8 +200,18 @@ def parse_wrk(out: str) -> dict[str, float]:
 
 def wrk(binary: str, url: str, connections: int, body: Path, seconds: int) -> dict[str, float]:
     threads = 1 if connections == 1 else 2
-    cmd = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-           "-s", str(lua_script(body)), f"{url}/predict"]
+    cmd = [
+        binary,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        "-s",
+        str(lua_script(body)),
+        f"{url}/predict",
+    ]
     return parse_wrk(sh(cmd).stdout)
 
 
@@ -196,7 +229,8 @@ def matrix(binary: str, urls: dict[str, str], paths: dict[int, Path]) -> dict[st
 
 def _median(runs: list[dict]) -> dict:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]} | {
-        "errors": sum(run["errors"] for run in runs)}
+        "errors": sum(run["errors"] for run in runs)
+    }
 
 
 def idle_clients(url: str, count: int, body: Path) -> dict[str, Any]:
@@ -207,8 +241,10 @@ def idle_clients(url: str, count: int, body: Path) -> dict[str, Any]:
     try:
         time.sleep(0.3)
         for _ in range(10):
-            for key, method, path, data in (("health_ms", "GET", "/health", None),
-                                            ("predict_ms", "POST", "/predict", body.read_bytes())):
+            for key, method, path, data in (
+                ("health_ms", "GET", "/health", None),
+                ("predict_ms", "POST", "/predict", body.read_bytes()),
+            ):
                 started = time.perf_counter()
                 try:
                     conn = http.client.HTTPConnection(host, int(port), timeout=3)
@@ -231,15 +267,26 @@ def deployed(python: Path, artifact: Path, state: Path) -> tuple[Any, Any, dict]
     from automations.spec import Automation
 
     settings = get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri())
-    spec = Automation.model_validate({
-        "name": "bench_serve", "model_id": "bench-serve",
-        "action": {"build_spec": {"git_uri": "file:///nowhere/bench.git#m"},
-                   "deployment_spec": {"number_of_http_server_workers": WORKERS, "deployment_timeout": 120}}})
+    spec = Automation.model_validate(
+        {
+            "name": "bench_serve",
+            "model_id": "bench-serve",
+            "action": {
+                "build_spec": {"git_uri": "file:///nowhere/bench.git#m"},
+                "deployment_spec": {"number_of_http_server_workers": WORKERS, "deployment_timeout": 120},
+            },
+        }
+    )
     automation = LoadedAutomation(spec=spec, source=ROOT / "bench" / "serve.py")
 
     def build(n: int) -> dict:
-        return {"build_id": f"bench-serve-b{n}", "python": str(python), "local_artifact": str(artifact),
-                "runtime_path": str(PLUGINS), "artifact_uri": ""}
+        return {
+            "build_id": f"bench-serve-b{n}",
+            "python": str(python),
+            "local_artifact": str(artifact),
+            "runtime_path": str(PLUGINS),
+            "artifact_uri": "",
+        }
 
     return settings, automation, {"build": build}
 
@@ -252,20 +299,33 @@ def redeploy_under_load(binary: str, python: Path, artifact: Path, body: Path, s
     out: dict[str, Any] = {}
 
     def load() -> None:
-        cmd = [binary, "-t2", "-c8", "-d30s", "--latency", "--timeout", "5s", "-s", str(lua_script(body)),
-               f"{url}/predict"]
+        cmd = [
+            binary,
+            "-t2",
+            "-c8",
+            "-d30s",
+            "--latency",
+            "--timeout",
+            "5s",
+            "-s",
+            str(lua_script(body)),
+            f"{url}/predict",
+        ]
         out.update(parse_wrk(sh(cmd).stdout))
 
     thread = threading.Thread(target=load)
+    begin = time.monotonic()
     thread.start()
-    swaps = []
-    for n in (2, 3, 4):
-        time.sleep(5)
+    swaps, n = [], 2
+    time.sleep(2)
+    while time.monotonic() - begin < 20:  # back to back, each one starting well inside the 30 s of load
         started = time.monotonic()
         deploy(automation, helpers["build"](n), None, settings)
-        swaps.append(round(time.monotonic() - started, 1))
+        swaps.append((round(started - begin, 1), round(time.monotonic() - begin, 1)))
+        n += 1
     thread.join()
-    return {**out, "redeploys": len(swaps), "deploy_s": swaps, "url": url}
+    within = [s for s in swaps if s[1] <= 30]
+    return {**out, "redeploys": len(within), "deploy_windows_s": swaps, "url": url}
 
 
 def ratios(results: dict[str, dict[str, dict]]) -> list[dict]:
@@ -274,8 +334,15 @@ def ratios(results: dict[str, dict[str, dict]]) -> list[dict]:
     for name, points in results.items():
         for point, figures in points.items():
             ref = base[point]
-            rows.append({"server": name, "point": point, **figures,
-                         "rps_ratio": figures["rps"] / ref["rps"], "p99_ratio": figures["p99_ms"] / ref["p99_ms"]})
+            rows.append(
+                {
+                    "server": name,
+                    "point": point,
+                    **figures,
+                    "rps_ratio": figures["rps"] / ref["rps"],
+                    "p99_ratio": figures["p99_ms"] / ref["p99_ms"],
+                }
+            )
     return rows
 
 
@@ -285,14 +352,19 @@ def report(rows: list[dict], idle: dict, swap: dict) -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         c, n = r["point"][1:].split("-r")
-        print(f"| {r['server']} | {c} | {n} | {r['rps']:.0f} | {r['rps_ratio']:.2f} | {r['p50_ms']:.2f} | "
-              f"{r['p99_ms']:.2f} | {r['p99_ratio']:.2f} | {r['errors']} |")
+        print(
+            f"| {r['server']} | {c} | {n} | {r['rps']:.0f} | {r['rps_ratio']:.2f} | {r['p50_ms']:.2f} | "
+            f"{r['p99_ms']:.2f} | {r['p99_ratio']:.2f} | {r['errors']} |"
+        )
     print(f"\nidle clients ({3 * WORKERS} idle connections), slowest of 10 answers (ms; None = timed out after 3 s):")
     for name, figures in idle.items():
-        print(f"  {name}: /health {figures['health_ms']}, /predict {figures['predict_ms']}")
-    print(f"\nredeploy under load: {swap['redeploys']} redeploys during 30 s of wrk -c8 on {swap['url']}: "
-          f"{swap['requests']} requests, {swap['errors']} failed, {swap['rps']:.0f} req/s; deploys took "
-          f"{swap['deploy_s']} s")
+        shown = {k: "timed out" if v is None else f"{v:.1f} ms" for k, v in figures.items()}
+        print(f"  {name}: /health {shown['health_ms']}, /predict {shown['predict_ms']}")
+    print(
+        f"\nredeploy under load: {swap['redeploys']} redeploys completed within 30 s of wrk -c8 on {swap['url']}: "
+        f"{swap['requests']} requests, {swap['errors']} failed, {swap['rps']:.0f} req/s; deploys (start, end) s "
+        f"after the load began: {swap['deploy_windows_s']}"
+    )
 
 
 def main() -> int:

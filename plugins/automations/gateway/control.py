@@ -111,6 +111,16 @@ def wait_routed(directory: Path, host: str, key: str, upstream: str, timeout_s: 
     raise RuntimeError(f"the local gateway did not route {key} to {upstream} within {timeout_s:g}s")
 
 
+def wait_unrouted(directory: Path, host: str, key: str, timeout_s: float = 10.0) -> None:
+    """Return once the gateway (if running) no longer routes ``key``, so its server can stop without a refusal."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        table = routes(host, directory)
+        if table is None or key not in table.get("routes", {}):
+            return
+        time.sleep(0.05)
+
+
 def stop(directory: Path) -> bool:
     pid = running_pid(directory)
     if pid is None:

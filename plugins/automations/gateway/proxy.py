@@ -31,7 +31,7 @@ HOP_HEADERS = {
     "content-length",
 }
 MAX_BODY = 64 * 1024 * 1024
-RETRIES = 3
+RETRIES = 4  # with the waits below, 0.75 s: more than a route refresh, less than any client's patience
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -105,7 +105,7 @@ class Gateway:
                 return await self._send(request.method, route, path, headers, body)
             except (TimeoutError, ClientConnectionError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
-                await asyncio.sleep(0.05 * (attempt + 1))  # a swap in progress settles within a refresh
+                await asyncio.sleep(0.05 * 2**attempt)  # a swap in progress settles within a refresh (0.2 s)
         return _error(502, f"the model server did not answer: {problem}")
 
     async def _send(self, method: str, route: Route, path: str, headers: dict, body: bytes) -> web.Response:

@@ -6,6 +6,7 @@ packages), so each deploy costs a server start, not a model build.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -22,6 +23,7 @@ from tests.support.model_server import make_artifact
 from automations.backends.errors import DeployFailed
 from automations.backends.local import registry
 from automations.backends.local.deploy import deploy, undeploy
+from automations.cli import deployments as deployments_cli
 from automations.gateway import control as gateway
 from model_runtime import contract
 
@@ -64,7 +66,7 @@ def spec(name: str, variation: str = "default", weight: int = 100):
     )
 
 
-def test_one_url_across_redeploys_undeploy_and_a_gateway_restart(settings, cleanup, tmp_path):
+def test_one_url_across_redeploys_undeploy_and_a_gateway_restart(settings, cleanup, tmp_path, monkeypatch, capsys):
     deploy(spec("keeper"), fake_build(tmp_path, "keeper-b1"), None, settings)  # keeps the gateway up at undeploy
     first = deploy(spec("stable"), fake_build(tmp_path, "stable-b1"), None, settings)
     assert call(first["endpoint"])[1]["X-Automation-Build"] == "stable-b1"
@@ -81,6 +83,10 @@ def test_one_url_across_redeploys_undeploy_and_a_gateway_restart(settings, clean
     assert third["endpoint"] == first["endpoint"]
     assert call(third["endpoint"])[1]["X-Automation-Build"] == "stable-b3"
     assert call(third["endpoint"], "/health", b"")[0] == 200
+    monkeypatch.setenv("AUTOMATIONS_STATE_DIR", str(settings.state_dir))
+    assert deployments_cli.run(argparse.Namespace(json=False)) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("stable ")]
+    assert third["endpoint"] in row and "stable-b3" in row and third["upstream"] in row
     assert b"model_server_requests_total" in call(third["endpoint"], "/metrics", b"")[2]
 
 

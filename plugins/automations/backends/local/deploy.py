@@ -270,15 +270,17 @@ def undeploy(settings: Settings, automation: str, variation: Optional[str] = Non
     for deployment in registry.all_deployments(settings.deployments_dir):
         if deployment.automation != automation or (variation is not None and deployment.variation != variation):
             continue
-        with registry.locked(settings.deployments_dir, deployment.automation, deployment.variation):
+        directory, key = settings.deployments_dir, registry.key(deployment.automation, deployment.variation)
+        with registry.locked(directory, deployment.automation, deployment.variation):
+            # Unroute first, then stop: requests in flight finish, new ones get the gateway's 503.
+            registry.remove(directory, deployment.automation, deployment.variation)
+            gateway.wait_unrouted(directory, settings.deploy_host, key)
             if deployment.backend == "docker":
                 _remove_docker(deployment)
-            elif not registry.stop(deployment):
+            elif not registry.stop(deployment, grace_s=35):
+                registry.write(directory, deployment)  # still running: it stays recorded (and routed)
                 raise RuntimeError(f"could not stop pid {deployment.pid} of {automation}/{deployment.variation}")
-            registry.remove(settings.deployments_dir, deployment.automation, deployment.variation)
-            launch_path(settings.deployments_dir, registry.key(deployment.automation, deployment.variation)).unlink(
-                missing_ok=True
-            )
+            launch_path(directory, key).unlink(missing_ok=True)
         stopped.append(deployment)
     if stopped and not registry.all_deployments(settings.deployments_dir):
         gateway.stop(settings.deployments_dir)  # nothing left to serve; the next deploy restarts it on the same ports
