@@ -10,10 +10,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from .settings import Settings
+from .settings import SharedSettings
 
 
-def store_path(settings: Settings, *parts: str):  # -> ObjectStoragePath (imported lazily: heavy)
+def store_path(settings: SharedSettings, *parts: str):  # -> ObjectStoragePath (imported lazily: heavy)
     from airflow.sdk import ObjectStoragePath
 
     path = ObjectStoragePath(settings.artifact_root)

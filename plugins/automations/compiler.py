@@ -14,9 +14,10 @@ from .backends import backend_module, optional_backend_module
 from .docs import doc_md
 from .loader import LoadedAutomation
 from .notify.wiring import attach_notifications
+from .runs import TaskId
 from .schedule import timetable
 from .settings import Settings, get_settings
-from .spec import MetricBasedTrigger
+from .spec import Automation, MetricBasedTrigger
 
 START_DATE = pendulum.datetime(2024, 1, 1, tz="UTC")  # fixed: a moving start_date confuses the scheduler
 
@@ -98,22 +99,24 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
     from airflow.sdk import chain
 
     from . import run_links
-    from .steps.record import build_callbacks
 
+    spec, own = automation.spec, settings.backend_slice()
     clone = PythonOperator(
-        task_id="clone",
+        task_id=TaskId.clone.value,
         python_callable=partial(tasks.clone_task, automation),
         retries=2,
         retry_delay=timedelta(seconds=30),
     )
-    build = backend_module(settings.backend, "build").build_operator(automation, settings)
-    on_success, on_failure = build_callbacks(automation, get_settings)
+    build = backend_module(settings.backend, "build").build_operator(spec, own, tasks.XCOM_INPUTS)
+    on_success, on_failure = tasks.build_callbacks(automation, get_settings)
     # Set after construction, so give the list form the operator would have normalised a constructor argument to.
     build.on_success_callback, build.on_failure_callback = [on_success], [on_failure]
     image = _image_operator(automation, settings)
-    gate = BranchPythonOperator(task_id="metric_gate", python_callable=partial(tasks.gate_task, automation))
-    deploy = PythonOperator(task_id="deploy", python_callable=partial(tasks.deploy_task, automation))
-    skip = PythonOperator(task_id="skip_deploy", python_callable=partial(tasks.skip_deploy_task, automation))
+    gate = BranchPythonOperator(task_id=TaskId.metric_gate.value, python_callable=partial(tasks.gate_task, automation))
+    deploy = PythonOperator(task_id=TaskId.deploy.value, python_callable=partial(tasks.deploy_task, automation))
+    skip = PythonOperator(
+        task_id=TaskId.skip_deploy.value, python_callable=partial(tasks.skip_deploy_task, automation)
+    )
     run_links.attach(clone, gate, deploy, automation.spec.action.build_spec.location[0])
     chain(*[t for t in (_metric_trigger(automation), clone, build, image, gate) if t is not None], [deploy, skip])
 
@@ -125,12 +128,25 @@ def _metric_trigger(automation: LoadedAutomation):
     from airflow.providers.standard.operators.python import ShortCircuitOperator
 
     return ShortCircuitOperator(
-        task_id="metric_trigger",
+        task_id=TaskId.metric_trigger.value,
         python_callable=partial(tasks.metric_trigger_task, automation),
         ignore_downstream_trigger_rules=True,
     )
 
 
 def _image_operator(automation: LoadedAutomation, settings: Settings):
+    """The push_image task, on backends that build a serving image; the same visible no-op on every backend when
+    the definition says push_image: false (a skipped task would cascade past the gate)."""
+    from airflow.providers.standard.operators.python import PythonOperator
+
     module = optional_backend_module(settings.backend, "image")
-    return module.image_operator(automation, settings) if module else None
+    if module is None:
+        return None
+    if not pushes_image(automation.spec):
+        reason = "build_spec.push_image is false: no serving image is built or pushed"
+        return PythonOperator(task_id=TaskId.push_image.value, python_callable=partial(tasks.image_not_pushed, reason))
+    return module.image_operator(automation.spec, settings.backend_slice(), tasks.XCOM_INPUTS)
+
+
+def pushes_image(spec: Automation) -> bool:
+    return spec.action.build_spec.push_image

@@ -49,7 +49,7 @@ def check_environments(result: LoadResult, settings: Settings) -> LoadResult:
     from .environments import EnvironmentsFileError, load_environments
 
     try:
-        known = sorted(load_environments(settings))
+        known = sorted(load_environments(settings.kubernetes))
     except EnvironmentsFileError as exc:
         return LoadResult(
             result.automations, [*result.errors, DefinitionError(str(settings.environments_file), "", str(exc))]
@@ -79,7 +79,7 @@ def _environment_problems(automation, known: list[str], settings: Settings) -> l
             f"to {settings.environments_file} as 'environments: {{{name}: {{conn_id: <kubernetes connection id>, "
             "namespace: <namespace>}}}}'",
         )
-        for name in unknown_environments(spec, settings)
+        for name in unknown_environments(spec, settings.kubernetes)
     ]
 
 

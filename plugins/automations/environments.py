@@ -1,6 +1,6 @@
 """Deployment environments: a name in a definition -> the Kubernetes connection id and namespace it deploys to.
 
-The map lives in ``include/config/environments.yaml`` (``Settings.environments_file``) so adding an environment is a
+The map lives in ``include/config/environments.yaml`` (``environments_file`` setting) so adding an environment is a
 config change, not a code change. The loader calls ``unknown_environments`` so a typo is a validation error, not a
 failed deploy at 3 a.m.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .settings import Settings
+from .settings import KubernetesSettings
 from .spec import Automation
 
 DEFAULT = "default"  # the name used when a definition lists no environment
@@ -32,7 +32,7 @@ class Environment:
     namespace: str
 
 
-def load_environments(settings: Settings) -> dict[str, Environment]:
+def load_environments(settings: KubernetesSettings) -> dict[str, Environment]:
     """Every configured environment by name; an absent file means no named environments."""
     path = Path(settings.environments_file)
     if not path.is_file():
@@ -74,17 +74,17 @@ def requested_environments(spec: Automation) -> list[str]:
     return [spec.environment] if spec.environment.strip() else []
 
 
-def unknown_environments(spec: Automation, settings: Settings) -> list[str]:
+def unknown_environments(spec: Automation, settings: KubernetesSettings) -> list[str]:
     """Requested names missing from the environments file, in the order given (empty when all are known)."""
     known = load_environments(settings)
     return [name for name in requested_environments(spec) if name not in known]
 
 
-def resolve(spec: Automation, settings: Settings) -> list[Environment]:
+def resolve(spec: Automation, settings: KubernetesSettings) -> list[Environment]:
     """Where to deploy: each requested environment, or the settings' default connection and namespace."""
     names = requested_environments(spec)
     if not names:
-        return [Environment(name=DEFAULT, conn_id=settings.kubernetes.conn_id, namespace=settings.kubernetes.namespace)]
+        return [Environment(name=DEFAULT, conn_id=settings.conn_id, namespace=settings.namespace)]
     known = load_environments(settings)
     missing = [name for name in names if name not in known]
     if missing:

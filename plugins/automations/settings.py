@@ -88,8 +88,46 @@ class _Slice(BaseSettings):
         value = value.strip()
         return value if value or info.field_name is None else cls.model_fields[info.field_name].default
 
+    def replace(self, **changes: Any) -> Any:
+        """A copy with some fields changed (tests, ``render --backend``)."""
+        return self.model_copy(update=changes)
 
-class KubernetesSettings(_Slice):
+
+class SharedSettings(_Slice):
+    """What more than one layer uses: every backend slice carries these too, read from the same variables."""
+
+    # Workspaces, build environments, local deployments and the embedded analytics database live here.
+    state_dir: AbsolutePath = _env("STATE_DIR", PROJECT_ROOT / ".state")
+    # Sources and model artifacts (an ObjectStoragePath URI); empty: <state_dir>/artifacts.
+    artifact_root: str = _env("ARTIFACT_ROOT", "")
+    # Host that local and docker deployments bind to, and how long a deploy may take to become healthy.
+    deploy_host: str = _env("DEPLOY_HOST", "127.0.0.1")
+    deploy_timeout_s: int = _env("DEPLOY_TIMEOUT", 300)
+    # The registry serving images are pushed to and deployments pull from.
+    registry: str = _env("REGISTRY", "localhost:5000")
+    # The named deployment environments (Kubernetes clusters and namespaces).
+    environments_file: AbsolutePath = _env("ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml")
+
+    @model_validator(mode="after")
+    def _default_artifact_root(self) -> SharedSettings:
+        if not self.artifact_root:
+            object.__setattr__(self, "artifact_root", (self.state_dir / "artifacts").as_uri())
+        return self
+
+    @property
+    def workspaces_dir(self) -> Path:
+        return self.state_dir / "workspaces"
+
+    @property
+    def envs_dir(self) -> Path:
+        return self.state_dir / "envs"
+
+    @property
+    def deployments_dir(self) -> Path:
+        return self.state_dir / "deployments"
+
+
+class KubernetesSettings(SharedSettings):
     """The kubernetes backend: build pods, serving-image (Kaniko) pods and deployments."""
 
     # Namespace and Airflow connection used when an automation names no environment.
@@ -130,7 +168,7 @@ class KubernetesSettings(_Slice):
     request_metrics: RequestMetrics = _env("K8S_REQUEST_METRICS", RequestMetrics.server)
 
 
-class DockerSettings(_Slice):
+class DockerSettings(SharedSettings):
     """The docker backend: the image builds run in (scripts/docker/ensure_base_image.sh), network, time limit."""
 
     image: str = _env("DOCKER_IMAGE", "automations-base:bookworm")
@@ -145,36 +183,25 @@ class DockerSettings(_Slice):
     build_timeout_s: int = _env("DOCKER_BUILD_TIMEOUT", 3600)
 
 
-class LocalSettings(_Slice):
+class LocalSettings(SharedSettings):
     """The local backend."""
 
     # Build environments kept per automation besides the deployed ones; older ones are pruned.
     keep_builds: int = _env("LOCAL_KEEP_BUILDS", 3)
 
 
-class Settings(_Slice):
-    """What every layer shares, plus one slice per backend."""
+class Settings(SharedSettings):
+    """What the DAG side reads, the shared settings, and one slice per backend."""
 
     automations_dir: AbsolutePath = _env("DIR", PROJECT_ROOT / "include" / "automations")
     backend: Backend = _env("BACKEND", DEFAULT_BACKEND)
-    # Workspaces, build environments, local deployments and the embedded analytics database live here.
-    state_dir: AbsolutePath = _env("STATE_DIR", PROJECT_ROOT / ".state")
+    analytics_conn_id: str = _env("ANALYTICS_CONN_ID", "model_analytics")
     # Validated definitions kept under <state_dir>/parse-cache, keyed by file content (parse_cache.py).
     parse_cache: bool = _env("PARSE_CACHE", True)
-    # Sources and model artifacts (an ObjectStoragePath URI); empty: <state_dir>/artifacts.
-    artifact_root: str = _env("ARTIFACT_ROOT", "")
-    analytics_conn_id: str = _env("ANALYTICS_CONN_ID", "model_analytics")
-    # Host that local and docker deployments bind to, and how long a deploy may take to become healthy.
-    deploy_host: str = _env("DEPLOY_HOST", "127.0.0.1")
-    deploy_timeout_s: int = _env("DEPLOY_TIMEOUT", 300)
-    # The registry serving images are pushed to and deployments pull from.
-    registry: str = _env("REGISTRY", "localhost:5000")
     # Whether the gate passes a comparison against the deployed model when nothing is deployed yet.
     first_deploy_passes: bool = _env("FIRST_DEPLOY_PASSES", True)
     # Statement timeout of a gate's SQL threshold query.
     gate_query_timeout_s: int = _env("GATE_QUERY_TIMEOUT", 30)
-    # The named deployment environments (Kubernetes clusters and namespaces).
-    environments_file: AbsolutePath = _env("ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml")
     # Longest a Python definition file may run while being imported, seconds (0: no limit of its own).
     python_definition_timeout_s: float = _env("PYTHON_DEFINITION_TIMEOUT", 5.0)
     # Notifications (on_success/on_error): seconds per HTTP attempt; one retry follows a failed attempt.
@@ -192,31 +219,29 @@ class Settings(_Slice):
     docker: DockerSettings = Field(default_factory=DockerSettings)
     local: LocalSettings = Field(default_factory=LocalSettings)
 
-    @model_validator(mode="after")
-    def _default_artifact_root(self) -> Settings:
-        if not self.artifact_root:
-            object.__setattr__(self, "artifact_root", (self.state_dir / "artifacts").as_uri())
-        return self
-
-    @property
-    def workspaces_dir(self) -> Path:
-        return self.state_dir / "workspaces"
-
-    @property
-    def envs_dir(self) -> Path:
-        return self.state_dir / "envs"
-
-    @property
-    def deployments_dir(self) -> Path:
-        return self.state_dir / "deployments"
+    def backend_slice(self, backend: Backend | None = None) -> BackendSettings:
+        """The settings a backend is given: its own slice (which carries the shared settings)."""
+        slices: dict[Backend, BackendSettings] = {
+            Backend.kubernetes: self.kubernetes,
+            Backend.docker: self.docker,
+            Backend.local: self.local,
+        }
+        return slices[Backend(backend or self.backend)]
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with some fields changed; a slice may be given as a dict of its own changes."""
-        slices = {"kubernetes": self.kubernetes, "docker": self.docker, "local": self.local}
-        for name, current in slices.items():
-            if isinstance(changes.get(name), dict):
-                changes[name] = current.model_copy(update=changes[name])
+        """A copy with some fields changed; a slice may be given as a dict of its changes. Shared settings that
+        change reach every slice, as if the variable had been set."""
+        shared = {k: v for k, v in changes.items() if k in SharedSettings.model_fields}
+        for name in _SLICES:
+            given = changes.get(name)
+            own: dict[str, Any] = given if isinstance(given, dict) else {}
+            if shared or own:
+                changes[name] = getattr(self, name).model_copy(update={**shared, **own})
         return self.model_copy(update=changes)
+
+
+_SLICES = ("kubernetes", "docker", "local")
+BackendSettings = KubernetesSettings | DockerSettings | LocalSettings
 
 
 class SettingsError(ValueError):

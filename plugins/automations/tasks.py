@@ -1,26 +1,51 @@
-"""Thin task callables: pull inputs from the context, call one step function, return its XCom.
+"""Thin task callables, and the one place that reads and writes XCom.
 
-They hold no step logic; each is bound to its automation with functools.partial by the compiler.
+Each callable pulls its inputs from the task context as typed results (``runs.py``), calls one step function and
+returns the step's result as XCom. Operators that Airflow runs itself (pods, containers) get ``XCOM_INPUTS`` to read
+the results before them. They hold no step logic; the compiler binds each to its automation with functools.partial.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Optional
 
-from .loader import LoadedAutomation
-from .settings import get_settings
+from .runs import VERDICT_KEY, BuildResult, CloneResult, ImageResult, RunContractError, TaskId
+from .settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from .loader import LoadedAutomation
 
 log = logging.getLogger(__name__)
 
-DEPLOY, SKIP_DEPLOY = "deploy", "skip_deploy"
+DEPLOY, SKIP_DEPLOY = TaskId.deploy.value, TaskId.skip_deploy.value
+Callback = Callable[[Mapping[str, Any]], None]
+
+
+def _pull(context: Mapping[str, Any], task: TaskId, key: Optional[str] = None) -> Any:
+    ti = context["ti"]
+    return ti.xcom_pull(task_ids=task.value, key=key) if key else ti.xcom_pull(task_ids=task.value)
+
+
+class XComInputs:
+    """``runs.RunInputs`` read from the XCom of the tasks before."""
+
+    def clone(self, context: Mapping[str, Any]) -> CloneResult:
+        return CloneResult.from_xcom(_pull(context, TaskId.clone))
+
+    def build(self, context: Mapping[str, Any]) -> BuildResult:
+        return BuildResult.from_xcom(_pull(context, TaskId.build))
+
+
+XCOM_INPUTS = XComInputs()
 
 
 def clone_task(automation: LoadedAutomation, **context: Any) -> dict:
     from .steps.clone import run_clone
 
     branch = (context["params"] or {}).get("git_branch") or None
-    return run_clone(automation, branch, get_settings())
+    return run_clone(automation, branch, get_settings()).to_xcom()
 
 
 def gate_task(automation: LoadedAutomation, **context: Any) -> str:
@@ -28,13 +53,14 @@ def gate_task(automation: LoadedAutomation, **context: Any) -> str:
     from .run_links import VERDICT_LINE_KEY
     from .steps.gate import evaluate
 
-    ti = context["ti"]
     force = bool((context["params"] or {}).get("force_deploy"))
     if force:
         log.warning("FORCE_DEPLOY is set for run %s: the gate's verdict will be overridden", context["run_id"])
-    verdict = evaluate(automation, ti.xcom_pull(task_ids="build"), force, context["run_id"], get_settings())
+    build = XCOM_INPUTS.build(context)
+    verdict = evaluate(automation, build, force, context["run_id"], get_settings())
     log.info("gate verdict for %s:\n%s", automation.name, verdict.table())
-    ti.xcom_push(key="verdict", value=verdict.as_dict())
+    ti = context["ti"]
+    ti.xcom_push(key=VERDICT_KEY, value=verdict.as_dict())
     line = verdict_line(verdict.as_dict())
     log.info("gate: %s", line)
     ti.xcom_push(key=VERDICT_LINE_KEY, value=line)  # shown by the run's "Gate verdict" link
@@ -44,15 +70,17 @@ def gate_task(automation: LoadedAutomation, **context: Any) -> str:
 def deploy_task(automation: LoadedAutomation, **context: Any) -> dict:
     from .steps.deploy import run_deploy
 
-    ti = context["ti"]
-    image = ti.xcom_pull(task_ids="push_image") if "push_image" in context["dag"].task_ids else None
-    return run_deploy(automation, ti.xcom_pull(task_ids="build"), image, context["run_id"], get_settings())
+    image = None
+    if TaskId.push_image.value in context["dag"].task_ids:
+        image = ImageResult.from_xcom(_pull(context, TaskId.push_image))
+    build = XCOM_INPUTS.build(context)
+    return run_deploy(automation, build, image, context["run_id"], get_settings()).to_xcom()
 
 
 def skip_deploy_task(automation: LoadedAutomation, **context: Any) -> str:
     from .steps.gate import explain_skip
 
-    verdict = context["ti"].xcom_pull(task_ids="metric_gate", key="verdict") or {}
+    verdict = _pull(context, TaskId.metric_gate, key=VERDICT_KEY) or {}
     reason = explain_skip(verdict)
     log.info("not deploying %s: %s", automation.name, reason)
     return reason
@@ -71,3 +99,48 @@ def metric_trigger_task(automation: LoadedAutomation, **context: Any) -> bool:
         log.info("manual run of %s: the metric trigger does not gate it (it builds and deploys)", automation.name)
         return True
     return check(automation, context["run_id"], get_settings()).fire
+
+
+def image_not_pushed(reason: str) -> dict:
+    """The push_image task when the definition turns it off: it says why instead of skipping."""
+    log.warning("push_image: not building a serving image: %s", reason)
+    return ImageResult(pushed=False, reason=reason).to_xcom()
+
+
+def build_callbacks(
+    automation: LoadedAutomation, settings_factory: Callable[[], Settings]
+) -> tuple[Callback, Callback]:
+    """``(on_success, on_failure)`` of the build task: its ``builds`` row, read at run time, failures included."""
+
+    def on_success(context: Mapping[str, Any]) -> None:
+        _record(automation, context, settings_factory, succeeded=True)
+
+    def on_failure(context: Mapping[str, Any]) -> None:
+        _record(automation, context, settings_factory, succeeded=False)
+
+    return on_success, on_failure
+
+
+def _record(
+    automation: LoadedAutomation, context: Mapping[str, Any], settings_factory: Callable[[], Settings], succeeded: bool
+) -> None:
+    from .analytics import BuildStatus
+    from .steps.record import record_build_safely
+
+    status = BuildStatus.succeeded if succeeded else BuildStatus.failed
+    build, commit = None, None
+    try:
+        build = BuildResult.from_xcom(_pull(context, TaskId.build)) if succeeded else None
+        clone = _pull(context, TaskId.clone)
+        commit = clone.get("commit") if isinstance(clone, Mapping) else None  # a failed build needs only this
+    except RunContractError as exc:
+        log.error("ANALYTICS: the %s build of %s has no usable result: %s", status.value, automation.name, exc)
+    started = getattr(context.get("ti"), "start_date", None)
+    record_build_safely(automation, _run_id(context), build, commit, started, settings_factory, status)
+
+
+def _run_id(context: Mapping[str, Any]) -> str:
+    run_id = context.get("run_id")
+    if run_id is None and context.get("dag_run") is not None:
+        run_id = context["dag_run"].run_id
+    return str(run_id)

@@ -32,11 +32,12 @@ def settings(tmp_path):
     }}))
     return get_settings().replace(
         environments_file=path, kubernetes={"conn_id": "k8s_default", "namespace": "default-ns"}
-    )
+    ).kubernetes
 
 
 def test_the_shipped_file_loads_and_names_valid_namespaces():
-    shipped = get_settings().replace(environments_file=PROJECT_ROOT / "include" / "config" / "environments.yaml")
+    path = PROJECT_ROOT / "include" / "config" / "environments.yaml"
+    shipped = get_settings().kubernetes.replace(environments_file=path)
     loaded = environments.load_environments(shipped)
     assert {"production", "staging"} <= loaded.keys()
     assert all(env.conn_id and env.namespace for env in loaded.values())
@@ -89,7 +90,7 @@ def test_malformed_files_name_the_file_and_entry(tmp_path, content, reason):
     path = tmp_path / "environments.yaml"
     path.write_text(content)
     with pytest.raises(EnvironmentsFileError, match=reason) as err:
-        environments.load_environments(get_settings().replace(environments_file=path))
+        environments.load_environments(get_settings().kubernetes.replace(environments_file=path))
     assert str(path) in str(err.value)
 
 

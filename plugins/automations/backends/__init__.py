@@ -1,23 +1,9 @@
-"""Backends behind two small interfaces, found by module name so a new backend is a new package, not an ``if``.
+"""Backends behind three small Protocols, found by module name so a new backend is a new package, not an ``if``.
 
-A backend package ``automations.backends.<name>`` provides:
-
-``build`` module
-    ``build_operator(automation: LoadedAutomation, settings: Settings) -> BaseOperator``
-        Called inside the DAG context. Returns the operator with ``task_id="build"``. It receives the clone
-        result through templating (``{{ ti.xcom_pull(task_ids='clone') }}``) and must push the build XCom:
-        ``{"metrics": {name: number}, "build_id": str, "artifact_uri": str, "commit": str, ...}``.
-    ``render(automation, settings) -> list[dict]``: the Kubernetes objects the build creates (``[]`` if none).
-
-``deploy`` module
-    ``deploy(automation: LoadedAutomation, build: dict, image: dict | None, settings: Settings) -> dict``
-        Called by the ``deploy`` task. Returns at least ``{"endpoint": url}``. Raises on failure, after having
-        left the previous deployment serving.
-    ``render(automation, settings) -> list[dict]``: the Kubernetes objects the deploy applies (``[]`` if none).
-
-``image`` module (optional)
-    ``image_operator(automation, settings) -> BaseOperator | None``: the ``push_image`` task, or None when the
-    backend has no image step.
+A backend package ``automations.backends.<name>`` provides a ``build`` and a ``deploy`` module and, when it makes a
+serving image, an ``image`` module. Each takes the definition (``spec.Automation``), the typed results of the run
+(``runs.py``) and its own slice of the settings (``settings.backend_slice()``): nothing of the loader, of Airflow's
+XCom or of another backend. ``tests/unit/backends/test_protocols.py`` checks every backend against them.
 """
 
 from __future__ import annotations
@@ -25,12 +11,51 @@ from __future__ import annotations
 import functools
 import importlib
 from types import ModuleType
+from typing import Any, Optional, Protocol, runtime_checkable
 
+from ..runs import BuildResult, DeployResult, ImageResult, RunInputs
 from ..settings import Backend
+from ..spec import Automation
 
 REQUIRED_ROLES = ("build", "deploy")
 OPTIONAL_ROLES = ("image",)
-ROLES = REQUIRED_ROLES + OPTIONAL_ROLES
+
+
+@runtime_checkable
+class Build(Protocol):
+    """The ``build`` module."""
+
+    def build_operator(self, automation: Automation, settings: Any, inputs: RunInputs) -> Any:
+        """The operator with task_id ``build``, created inside the DAG context. It reads the clone through
+        ``inputs`` when it runs and returns ``BuildResult.to_xcom()``."""
+
+    def render(self, automation: Automation, settings: Any) -> list[dict]:
+        """The Kubernetes objects the build creates (``[]`` if none)."""
+
+
+@runtime_checkable
+class Image(Protocol):
+    """The optional ``image`` module: the ``push_image`` task, only created when ``push_image`` is true."""
+
+    def image_operator(self, automation: Automation, settings: Any, inputs: RunInputs) -> Any:
+        """The operator with task_id ``push_image``; it reads the build through ``inputs`` and returns
+        ``ImageResult.to_xcom()``."""
+
+
+@runtime_checkable
+class Deploy(Protocol):
+    """The ``deploy`` module."""
+
+    def deploy(
+        self, automation: Automation, build: BuildResult, image: Optional[ImageResult], settings: Any
+    ) -> DeployResult:
+        """Serve the build. Raises on failure, after having left the previous deployment serving."""
+
+    def render(self, automation: Automation, settings: Any) -> list[dict]:
+        """The Kubernetes objects the deploy applies (``[]`` if none)."""
+
+
+PROTOCOLS: dict[str, type] = {"build": Build, "deploy": Deploy, "image": Image}
 
 
 @functools.cache

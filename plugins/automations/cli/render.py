@@ -59,11 +59,15 @@ def _schedule_text(dag) -> str:
 
 
 def backend_documents(automation, settings) -> list[dict]:
-    docs: list[dict] = []
+    from ..compiler import pushes_image
+
+    spec, own = automation.spec, settings.backend_slice()
     modules: list[ModuleType | None] = [backend_module(settings.backend, role) for role in REQUIRED_ROLES]
-    modules.append(optional_backend_module(settings.backend, "image"))
+    if pushes_image(spec):
+        modules.append(optional_backend_module(settings.backend, "image"))
+    docs: list[dict] = []
     for module in modules:
-        renderer = getattr(module, "render", None) or getattr(module, "render_image", None)
+        renderer = getattr(module, "render", None)
         if renderer is not None:
-            docs.extend(renderer(automation, settings))
+            docs.extend(renderer(spec, own))
     return docs

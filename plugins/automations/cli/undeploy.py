@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from ..backends.local.deploy import undeploy
 
     try:
-        stopped = undeploy(get_settings(), args.name, args.variation)
+        stopped = undeploy(get_settings().local, args.name, args.variation)
     except RuntimeError as exc:
         print(f"undeploy {args.name}: {exc}", file=sys.stderr)
         return 1

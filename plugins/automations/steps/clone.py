@@ -18,6 +18,7 @@ from typing import Optional
 
 from ..artifacts import store_path, upload_dir_as_tar
 from ..loader import LoadedAutomation
+from ..runs import CloneResult
 from ..settings import Settings
 from .git_safety import UnsafeSource, check_checkout, check_source, protocol_env, redact_url, scrub_credentials
 from .secrets import SecretLookup, airflow_secret
@@ -37,8 +38,8 @@ class Checkout:
 
 def run_clone(
     automation: LoadedAutomation, branch: Optional[str], settings: Settings, lookup: SecretLookup = airflow_secret
-) -> dict:
-    """Clone, check the model layout, upload the model directory, and return the clone XCom."""
+) -> CloneResult:
+    """Clone, check the model layout, upload the model directory, and return what the build needs."""
     build = automation.spec.action.build_spec
     branch = branch or build.git_branch
     repo, subdir = build.location
@@ -53,14 +54,14 @@ def run_clone(
         target = store_path(settings, automation.name, "sources", f"{checkout.commit}.tar.gz")
         source_uri = upload_dir_as_tar(checkout.model_dir, target)
     log.info("cloned %s@%s (%s) into %s", redact_url(repo), branch, checkout.commit, source_uri)
-    return {
-        "commit": checkout.commit,
-        "branch": branch,
-        "source_uri": source_uri,
-        "repo": redact_url(repo),
-        "subdir": subdir,
-        "main_dir": build.main_dir,
-    }
+    return CloneResult(
+        commit=checkout.commit,
+        branch=branch,
+        source_uri=source_uri,
+        repo=redact_url(repo),
+        subdir=subdir,
+        main_dir=build.main_dir,
+    )
 
 
 def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) -> Checkout:

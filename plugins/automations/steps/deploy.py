@@ -1,8 +1,7 @@
 """deploy: hand the build to the configured backend, then record what happened in ``deployments``.
 
 One row per deploy target. Environments are handled like this:
-- a backend that deploys to several places returns ``{"endpoint": url, "targets": [{"environment": str,
-  "target": str}, ...]}`` (``target`` may be spelled ``endpoint``): one row per item;
+- a backend that deploys to several places returns ``DeployResult.targets``: one row per target;
 - otherwise one row per ``deployment_spec.environments`` entry, all with the returned endpoint, or a single row
   for ``automation.environment`` (``"default"`` when empty) when no environments are listed.
 A failure writes the same rows with status ``failed``, or ``rolled_back`` when the backend raised RolledBack
@@ -12,11 +11,12 @@ A failure writes the same rows with status ``failed``, or ``rolled_back`` when t
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..analytics import DeploymentRow, DeployStatus, RunKey, open_store
 from ..backends import backend_module
 from ..backends.errors import DeployFailed, RolledBack
+from ..runs import BuildResult, DeployResult, ImageResult
 
 if TYPE_CHECKING:
     from ..loader import LoadedAutomation
@@ -28,11 +28,15 @@ DEFAULT_ENVIRONMENT = "default"
 
 
 def run_deploy(
-    automation: LoadedAutomation, build: dict, image: dict | None, dag_run_id: str, settings: Settings
-) -> dict:
+    automation: LoadedAutomation,
+    build: BuildResult,
+    image: Optional[ImageResult],
+    dag_run_id: str,
+    settings: Settings,
+) -> DeployResult:
     backend = backend_module(settings.backend, "deploy")
     try:
-        result = backend.deploy(automation, build, image, settings)
+        result = backend.deploy(automation.spec, build, image, settings.backend_slice())
     except Exception as exc:
         status = DeployStatus.rolled_back if isinstance(exc, RolledBack) else DeployStatus.failed
         _record_failure(automation, build, dag_run_id, settings, status, exc)
@@ -40,43 +44,58 @@ def run_deploy(
     rows = deployment_rows(automation, build, dag_run_id, result, DeployStatus.deployed)
     store = open_store(settings)
     store.record_deployments(rows, dag_run_id)
-    if image and image.get("image") and build.get("build_id"):
-        store.set_build_image(build["build_id"], image["image"])
-    log.info("%s: deployed build %s to %s", automation.name, build.get("build_id"),
-             ", ".join(f"{r.environment} ({r.target})" for r in rows))
+    if image and image.image:
+        store.set_build_image(build.build_id, image.image)
+    targets = ", ".join(f"{r.environment} ({r.target})" for r in rows)
+    log.info("%s: deployed build %s to %s", automation.name, build.build_id, targets)
     return result
 
 
-def _record_failure(automation: LoadedAutomation, build: dict, dag_run_id: str, settings: Settings,
-                    status: DeployStatus, exc: Exception) -> None:
+def _record_failure(
+    automation: LoadedAutomation,
+    build: BuildResult,
+    dag_run_id: str,
+    settings: Settings,
+    status: DeployStatus,
+    exc: Exception,
+) -> None:
     # The deploy's own error is what the task must show; a failed write is logged loudly next to it.
     try:
         rows = deployment_rows(automation, build, dag_run_id, None, status)
         if isinstance(exc, DeployFailed) and exc.targets:  # each environment's own outcome, not one for all
-            rows = deployment_rows(automation, build, dag_run_id, {"targets": list(exc.targets)}, status)
+            partial = DeployResult(endpoint=exc.targets[0].endpoint, targets=tuple(exc.targets))
+            rows = deployment_rows(automation, build, dag_run_id, partial, status)
         open_store(settings).record_deployments(rows, dag_run_id)
     except Exception:
-        log.exception("ANALYTICS WRITE FAILED: could not record the %s deploy of %s in `deployments`",
-                      status.value, automation.name)
-    log.error("%s: deploy %s for build %s", automation.name, status.value.replace("_", " "), build.get("build_id"))
+        log.exception(
+            "ANALYTICS WRITE FAILED: could not record the %s deploy of %s in `deployments`",
+            status.value,
+            automation.name,
+        )
+    log.error("%s: deploy %s for build %s", automation.name, status.value.replace("_", " "), build.build_id)
 
 
-def deployment_rows(automation: LoadedAutomation, build: dict, dag_run_id: str, result: Optional[dict],
-                    status: DeployStatus) -> list[DeploymentRow]:
+def deployment_rows(
+    automation: LoadedAutomation,
+    build: BuildResult,
+    dag_run_id: str,
+    result: Optional[DeployResult],
+    status: DeployStatus,
+) -> list[DeploymentRow]:
     """Pure: the ``deployments`` rows for one deploy outcome (``result`` is None when the deploy raised)."""
     spec = automation.spec
-    key = RunKey(automation.name, spec.model_id, dag_run_id, (build or {}).get("build_id"))
+    key = RunKey(automation.name, spec.model_id, dag_run_id, build.build_id)
     variation = spec.action.deployment_spec.variation_name
-    return [DeploymentRow(key, variation, environment, DeployStatus(own or status), target)
-            for environment, target, own in _targets(automation, result)]
+    return [
+        DeploymentRow(key, variation, environment, DeployStatus(own or status), target)
+        for environment, target, own in _targets(automation, result)
+    ]
 
 
-def _targets(automation: LoadedAutomation, result: Optional[dict]) -> list[tuple[str, Optional[str], str]]:
-    listed: list[Any] = (result or {}).get("targets") or []
-    if listed:
-        return [(str(t.get("environment") or DEFAULT_ENVIRONMENT), t.get("target") or t.get("endpoint"),
-                 str(t.get("status") or "")) for t in listed]
-    endpoint = (result or {}).get("endpoint")
+def _targets(automation: LoadedAutomation, result: Optional[DeployResult]) -> list[tuple[str, Optional[str], str]]:
+    if result and result.targets:
+        return [(t.environment or DEFAULT_ENVIRONMENT, t.endpoint, t.status) for t in result.targets]
+    endpoint = result.endpoint if result else None
     environments = automation.spec.action.deployment_spec.environments or [
         automation.spec.environment or DEFAULT_ENVIRONMENT
     ]

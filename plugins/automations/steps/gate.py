@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..analytics import RunKey, ThresholdQueryError, VerdictRow, open_store, run_threshold
+from ..runs import BuildResult
 from ..spec.fields import is_number
 
 if TYPE_CHECKING:
@@ -90,13 +91,12 @@ class _Context:
 
 
 def evaluate(
-    automation: LoadedAutomation, build: dict, force_deploy: bool, dag_run_id: str, settings: Settings
+    automation: LoadedAutomation, build: BuildResult, force_deploy: bool, dag_run_id: str, settings: Settings
 ) -> Verdict:
-    build = build or {}
     store = open_store(settings)
-    ctx = _Context(automation, build.get("metrics") or {}, store, settings)
+    ctx = _Context(automation, build.metrics, store, settings)
     results = tuple(_evaluate_one(ctx, c) for c in automation.spec.action.conditions)
-    verdict = Verdict(automation.name, build.get("build_id"), force_deploy or all(r.passed for r in results),
+    verdict = Verdict(automation.name, build.build_id, force_deploy or all(r.passed for r in results),
                       force_deploy, results)
     _record(store, automation, dag_run_id, verdict)
     _log_outcome(verdict)

@@ -1,4 +1,4 @@
-"""Airflow callbacks on the ``build`` task that write its ``builds`` row and its ``build_metrics`` rows.
+"""The ``builds`` row and ``build_metrics`` rows of a build, written by the build task's callbacks (``tasks.py``).
 
 They run whether the build succeeded or failed, so the history holds failures too. A failed write never fails
 silently: it is logged at ERROR with its traceback under "ANALYTICS WRITE FAILED". It is not re-raised, because
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from ..analytics import BuildRow, BuildStatus, RunKey, open_store
 from ..analytics.rows import utcnow
 from ..ids import build_id as make_build_id
+from ..runs import BuildResult
 
 if TYPE_CHECKING:
     from ..loader import LoadedAutomation
@@ -24,60 +25,51 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Mapping[str, Any]], None]
 
-
-def build_callbacks(
-    automation: LoadedAutomation, settings_factory: Callable[[], Settings]
-) -> tuple[Callback, Callback]:
-    """``(on_success, on_failure)`` for the build task; ``settings_factory`` is called at run time, not parse time."""
-
-    def on_success(context: Mapping[str, Any]) -> None:
-        _record_safely(automation, context, settings_factory, BuildStatus.succeeded)
-
-    def on_failure(context: Mapping[str, Any]) -> None:
-        _record_safely(automation, context, settings_factory, BuildStatus.failed)
-
-    return on_success, on_failure
-
-
-def _record_safely(automation: LoadedAutomation, context: Mapping[str, Any], settings_factory: Callable[[], Settings],
-                   status: BuildStatus) -> None:
+def record_build_safely(
+    automation: LoadedAutomation,
+    run_id: str,
+    build: Optional[BuildResult],
+    clone_commit: Optional[str],
+    started: Optional[datetime],
+    settings_factory: Callable[[], Settings],
+    status: BuildStatus,
+) -> None:
+    """Write the build's rows; a failed write is logged loudly, never raised (the build's outcome must stand)."""
     try:
-        record_build(automation, context, settings_factory(), status)
+        row, metrics = build_row(automation, run_id, build, clone_commit, status, started, utcnow())
+        open_store(settings_factory()).record_build(row, metrics)
     except Exception:
-        log.exception("ANALYTICS WRITE FAILED: the %s build of %s (run %s) is NOT in the analytics store",
-                      status.value, automation.name, context.get("run_id"))
+        log.exception(
+            "ANALYTICS WRITE FAILED: the %s build of %s (run %s) is NOT in the analytics store",
+            status.value,
+            automation.name,
+            run_id,
+        )
+        return
+    log.info(
+        "recorded %s build %s of %s with %d metric(s)", status.value, row.key.build_id, automation.name, len(metrics)
+    )
 
 
-def record_build(automation: LoadedAutomation, context: Mapping[str, Any], settings: Settings,
-                 status: BuildStatus) -> BuildRow:
-    ti = context["ti"]
-    build = (ti.xcom_pull(task_ids="build") or {}) if status is BuildStatus.succeeded else {}
-    clone = ti.xcom_pull(task_ids="clone") or {}
-    row, metrics = build_row(automation, _run_id(context), build, clone, status,
-                             getattr(ti, "start_date", None), utcnow())
-    open_store(settings).record_build(row, metrics)
-    log.info("recorded %s build %s of %s with %d metric(s)", status.value, row.key.build_id, automation.name,
-             len(metrics))
-    return row
+def build_row(
+    automation: LoadedAutomation,
+    run_id: str,
+    build: Optional[BuildResult],
+    clone_commit: Optional[str],
+    status: BuildStatus,
+    started: Optional[datetime],
+    finished: datetime,
+) -> tuple[BuildRow, dict[str, float]]:
+    """Pure: the ``builds`` row and the metrics to store (no build result when the build failed).
 
-
-def _run_id(context: Mapping[str, Any]) -> str:
-    run_id = context.get("run_id")
-    if run_id is None and context.get("dag_run") is not None:
-        run_id = context["dag_run"].run_id
-    return str(run_id)
-
-
-def build_row(automation: LoadedAutomation, run_id: str, build: dict, clone: dict, status: BuildStatus,
-              started: Optional[datetime], finished: datetime) -> tuple[BuildRow, dict[str, float]]:
-    """Pure: the ``builds`` row and the metrics to store from the build and clone XComs (either may be empty)."""
-    commit = build.get("commit") or clone.get("commit")
-    build_id = build.get("build_id") or (make_build_id(automation.name, commit, run_id) if commit else None)
+    The row's image is the serving image, set by the deploy; a build records none.
+    """
+    commit = build.commit if build else clone_commit
+    build_id = build.build_id if build else (make_build_id(automation.name, commit, run_id) if commit else None)
     key = RunKey(automation.name, automation.spec.model_id, run_id, build_id)
-    row = BuildRow(key, status, commit, build.get("image"), build.get("artifact_uri"), started, finished)
-    return row, numeric_metrics(automation.name, build.get("metrics") or {})
+    row = BuildRow(key, status, commit, None, build.artifact_uri if build else None, started, finished)
+    return row, numeric_metrics(automation.name, build.metrics if build else {})
 
 
 def numeric_metrics(automation: str, metrics: Mapping[str, Any]) -> dict[str, float]:

@@ -67,7 +67,7 @@ def docker_settings(tmp_path, monkeypatch, base_image, registry):
         monkeypatch.setenv("AUTOMATIONS_DOCKER_CA_BUNDLE", os.environ["PIP_CERT"])
     monkeypatch.setenv("AUTOMATIONS_REGISTRY", registry)
     monkeypatch.setenv("AUTOMATIONS_DEPLOY_HOST", "127.0.0.1")
-    settings = get_settings()
+    settings = get_settings().docker
     yield settings
     gateway.stop(settings.deployments_dir)  # a deploy started the stable-URL gateway, detached like a server
 

@@ -53,10 +53,13 @@ def clone_xcom(tmp_path: Path, model_dir: Path = TINY_MODEL, commit: str = "c0ff
 def build_tiny(name: str, tmp_path: Path, settings, build: dict | None = None, deployment: dict | None = None):
     """Run the real build task for the tiny model; returns (automation, build XCom)."""
     from automations.backends.docker.build import build_operator
+    from automations.runs import BuildResult
+    from automations.tasks import XCOM_INPUTS
 
     automation = tiny_automation(name, build, deployment)
     ti = FakeTaskInstance({"clone": clone_xcom(tmp_path)})
-    return automation, build_operator(automation, settings).execute({"ti": ti, "run_id": f"manual__{name}"})
+    xcom = build_operator(automation, settings, XCOM_INPUTS).execute({"ti": ti, "run_id": f"manual__{name}"})
+    return automation, BuildResult.from_xcom(xcom)
 
 
 def post_json(url: str, payload, timeout: float = 10):

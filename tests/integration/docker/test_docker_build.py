@@ -10,13 +10,14 @@ from dockerkit import FakeTaskInstance, clone_xcom, tiny_automation
 
 from automations.backends.docker.build import build_operator
 from automations.backends.docker.build_task import DockerBuildFailed
+from automations.tasks import XCOM_INPUTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
 
 def run_build(name, tmp_path, settings, cleanup, build=None):
     cleanup.append(name)
-    operator = build_operator(tiny_automation(name, build), settings)
+    operator = build_operator(tiny_automation(name, build), settings, XCOM_INPUTS)
     ti = FakeTaskInstance({"clone": clone_xcom(tmp_path)})
     return operator.execute({"ti": ti, "run_id": f"manual__{name}"})
 
@@ -29,7 +30,8 @@ def test_build_puts_metrics_and_artifact_in_xcom(tmp_path, docker_settings, clea
     assert result["metrics"] == {"accuracy": 0.875, "threshold": 0.25}  # threshold proves env_vars reached build()
     assert result["tests"]["passed"] == 2
     assert result["build_id"].startswith("tiny_ok-c0ffeec0ff")
-    assert result["image"].startswith("automations-deps:")  # phase one's image, FROM the base image
+    # phase one's image (FROM the base image), not a serving image
+    assert result["build_image"].startswith("automations-deps:")
     stored_dir = tmp_path / "artifacts" / "tiny_ok" / "builds" / result["build_id"]
     stored = json.loads((stored_dir / "result.json").read_text())
     assert stored["metrics"] == result["metrics"]
@@ -59,7 +61,7 @@ def test_oom_kill_fails_with_the_reason(tmp_path, docker_settings, cleanup_conta
 
 
 def test_timeout_kills_the_container_and_fails(tmp_path, docker_settings, cleanup_containers):
-    settings = docker_settings.replace(docker={"build_timeout_s": 6})
+    settings = docker_settings.replace(build_timeout_s=6)
     started = time.monotonic()
     with pytest.raises(DockerBuildFailed, match="timed out after 6 s"):
         run_build("tiny_sleeps", tmp_path, settings, cleanup_containers, {"env_vars": ["TINY_MODE=sleep"]})

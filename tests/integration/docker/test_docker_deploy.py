@@ -12,6 +12,7 @@ from automations.backends.docker.deploy import deploy
 from automations.backends.errors import DeployFailed
 from automations.backends.local import registry
 from automations.backends.local.deploy import undeploy
+from automations.runs import ImageResult
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
@@ -26,7 +27,7 @@ def test_deploy_without_a_pushed_image_serves_predict(tmp_path, docker_settings,
     cleanup_containers.append("tiny_serve")
     automation, build = build_tiny("tiny_serve", tmp_path, docker_settings, deployment={"env_vars": ["X_ENV=1"]})
     started = time.monotonic()
-    result = deploy(automation, build, {"image": None, "pushed": False}, docker_settings)
+    result = deploy(automation, build, ImageResult(pushed=False), docker_settings).to_xcom()
     print(f"docker deploy (serving image build + start + healthy): {time.monotonic() - started:.1f} s")
     assert result["endpoint"].startswith("http://127.0.0.1:")
     assert post_json(f"{result['endpoint']}/predict", [{"x": 0.7}, {"x": 0.2}, {"x": 0.5}]) == (200, [1, 0, 0])
@@ -40,7 +41,7 @@ def test_successful_redeploy_replaces_the_previous_container(tmp_path, docker_se
                                                             docker_engine):
     cleanup_containers.append("tiny_swap")
     automation, build = build_tiny("tiny_swap", tmp_path, docker_settings)
-    first = deploy(automation, build, None, docker_settings)
+    first = deploy(automation, build, None, docker_settings).to_xcom()
     stop, results = threading.Event(), []
 
     def client() -> None:  # requests keep going to the stable URL while the container is swapped
@@ -53,7 +54,7 @@ def test_successful_redeploy_replaces_the_previous_container(tmp_path, docker_se
     thread = threading.Thread(target=client)
     thread.start()
     try:
-        second = deploy(automation, build, None, docker_settings)
+        second = deploy(automation, build, None, docker_settings).to_xcom()
         time.sleep(0.5)
     finally:
         stop.set()
@@ -73,7 +74,7 @@ def test_never_healthy_new_container_keeps_the_old_one_serving(tmp_path, docker_
                                                              docker_engine):
     cleanup_containers.append("tiny_keep")
     automation, build = build_tiny("tiny_keep", tmp_path, docker_settings)
-    old = deploy(automation, build, None, docker_settings)
+    old = deploy(automation, build, None, docker_settings).to_xcom()
 
     hanging = tiny_automation("tiny_keep", deployment={"env_vars": ["TINY_SERVE_MODE=hang"], "deployment_timeout": 8})
     with pytest.raises(DeployFailed, match=r"(?s)not healthy within 8 s.*kept serving: automations-tiny_keep"):

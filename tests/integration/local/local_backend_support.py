@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from automations.artifacts import store_path, upload_dir_as_tar
+from automations.backends.local import build as local_build
+from automations.backends.local import deploy as local_deploy
 from automations.backends.local import registry
 from automations.backends.local.process import is_alive, stop_group
 from automations.gateway import control as gateway
-from automations.loader import LoadedAutomation
+from automations.runs import BuildResult, CloneResult, ImageResult
 from automations.settings import get_settings
 from automations.spec import Automation
 
@@ -24,13 +26,13 @@ FIXTURE_MODELS = ROOT / "tests" / "fixtures" / "models"
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
     state = tmp_path_factory.mktemp("local-state")
-    settings = get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri())
+    settings = get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri()).local
     yield settings
     stop_everything(settings)
     gateway.stop(settings.deployments_dir)  # the first deploy started it, detached like the servers
 
 
-def automation(name: str, deployment_spec: dict | None = None, build_spec: dict | None = None) -> LoadedAutomation:
+def automation(name: str, deployment_spec: dict | None = None, build_spec: dict | None = None) -> Automation:
     spec = Automation.model_validate(
         {
             "name": name,
@@ -41,21 +43,24 @@ def automation(name: str, deployment_spec: dict | None = None, build_spec: dict 
             },
         }
     )
-    return LoadedAutomation(spec=spec, source=ROOT / "tests" / f"{name}.yaml")
+    return spec
 
 
-def clone_result(settings, name: str, model_dir: Path) -> dict:
+def clone_result(settings, name: str, model_dir: Path) -> CloneResult:
     """What the clone task returns, with the model directory packed into the artifact store as it would be."""
     commit = hashlib.sha1(f"{name}:{model_dir}".encode()).hexdigest()
     uri = upload_dir_as_tar(model_dir, store_path(settings, name, "sources", f"{commit}.tar.gz"))
-    return {
-        "commit": commit,
-        "branch": "main",
-        "source_uri": uri,
-        "repo": "file:///nowhere",
-        "subdir": "model",
-        "main_dir": "main",
-    }
+    return CloneResult(commit=commit, branch="main", source_uri=uri, repo="file:///nowhere", subdir="model")
+
+
+def run_build(automation: Automation, settings, clone: CloneResult, run_id: str, **kwargs) -> dict:
+    """The backend's build, returning what the build task puts into XCom."""
+    return local_build.run_build(automation, settings, clone, run_id, **kwargs).to_xcom()
+
+
+def deploy(automation: Automation, build: dict, image: ImageResult | None, settings) -> dict:
+    """The backend's deploy of a build task's XCom, returning what the deploy task puts into XCom."""
+    return local_deploy.deploy(automation, BuildResult.from_xcom(build), image, settings).to_xcom()
 
 
 def stop_everything(settings) -> None:

@@ -12,12 +12,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from local_backend_support import EXAMPLE, FIXTURE_MODELS, automation, clone_result
+from local_backend_support import EXAMPLE, FIXTURE_MODELS, automation, clone_result, deploy, run_build
 
 from automations.backends.errors import DeployFailed
 from automations.backends.local import registry
-from automations.backends.local.build import BuildFailed, run_build
-from automations.backends.local.deploy import deploy, healthy
+from automations.backends.local.build import BuildFailed
+from automations.backends.local.deploy import healthy
 from automations.backends.local.process import is_alive
 from automations.cli import deployments as deployments_cli
 from automations.cli import undeploy as undeploy_cli

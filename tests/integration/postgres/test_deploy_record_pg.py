@@ -13,13 +13,14 @@ from types import SimpleNamespace
 import pytest
 
 from automations.backends.errors import DeployFailed, RolledBack
+from automations.runs import BuildResult, DeployResult, DeployTarget, ImageResult
 from automations.settings import get_settings
 from automations.steps import deploy as deploy_step
-from automations.steps.record import build_callbacks
+from automations.tasks import build_callbacks
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
-BUILD = {"metrics": {"f1": 0.9}, "build_id": "churn-abc-123", "commit": "a" * 40, "artifact_uri": "file:///x"}
+BUILD = BuildResult(metrics={"f1": 0.9}, build_id="churn-abc-123", commit="a" * 40, artifact_uri="file:///x")
 
 
 def _fake_backend(monkeypatch, deploy):
@@ -34,10 +35,10 @@ def _deployments(store) -> list[tuple]:
 
 
 def test_fake_backend_deploy_records_one_row_per_environment(analytics_env, automation_factory, monkeypatch):
-    _fake_backend(monkeypatch, lambda *a: {"endpoint": "http://127.0.0.1:9001"})
+    _fake_backend(monkeypatch, lambda *a: DeployResult(endpoint="http://127.0.0.1:9001"))
     automation = automation_factory(environments=["staging", "prod"], variation_name="blue")
     result = deploy_step.run_deploy(automation, BUILD, None, "run-1", get_settings())
-    assert result == {"endpoint": "http://127.0.0.1:9001"}
+    assert result == DeployResult(endpoint="http://127.0.0.1:9001")
     assert _deployments(analytics_env) == [
         ("churn", "churn_model", "blue", "staging", "churn-abc-123", "http://127.0.0.1:9001", "deployed", "run-1"),
         ("churn", "churn_model", "blue", "prod", "churn-abc-123", "http://127.0.0.1:9001", "deployed", "run-1"),
@@ -49,9 +50,9 @@ def test_fake_backend_targets_list_and_image_are_recorded(analytics_env, automat
 
     key = RunKey("churn", "churn_model", "run-2", "churn-abc-123")
     analytics_env.record_build(BuildRow(key, BuildStatus.succeeded))
-    targets = [{"environment": "eu", "target": "svc/eu"}, {"environment": "us", "endpoint": "svc/us"}]
-    _fake_backend(monkeypatch, lambda *a: {"endpoint": "svc/eu", "targets": targets})
-    image = {"image": "localhost:5000/churn_model:aaaaaaaaaaaa", "pushed": True}
+    targets = (DeployTarget(environment="eu", endpoint="svc/eu"), DeployTarget(environment="us", endpoint="svc/us"))
+    _fake_backend(monkeypatch, lambda *a: DeployResult(endpoint="svc/eu", targets=targets))
+    image = ImageResult(image="localhost:5000/churn_model:aaaaaaaaaaaa", pushed=True)
     deploy_step.run_deploy(automation_factory(), BUILD, image, "run-2", get_settings())
     assert [(r[3], r[5]) for r in _deployments(analytics_env)] == [("eu", "svc/eu"), ("us", "svc/us")]
     assert analytics_env.fetch("SELECT image FROM builds") == [("localhost:5000/churn_model:aaaaaaaaaaaa",)]
@@ -85,7 +86,7 @@ class FakeTaskInstance:
 
 def test_build_callbacks_record_success_with_metrics(analytics_env, automation_factory):
     on_success, _ = build_callbacks(automation_factory(), get_settings)
-    build = {**BUILD, "metrics": {"f1": 0.9, "auc": 1, "note": "text is skipped"}}
+    build = {**BUILD.to_xcom(), "metrics": {"f1": 0.9, "auc": 1, "note": "text is skipped"}}
     on_success({"ti": FakeTaskInstance({"build": build, "clone": {"commit": "a" * 40}}), "run_id": "run-ok"})
     assert analytics_env.fetch('SELECT build_id, status, "commit", artifact, started FROM builds') == [
         ("churn-abc-123", "succeeded", "a" * 40, "file:///x", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
@@ -110,6 +111,6 @@ def test_build_callback_write_error_is_logged_loudly_not_raised(automation_facto
     monkeypatch.setenv("AIRFLOW_CONN_MODEL_ANALYTICS", pg_server.uri("no_such_database_here"))
     on_success, _ = build_callbacks(automation_factory(), get_settings)
     with caplog.at_level(logging.ERROR, logger="automations.steps.record"):
-        on_success({"ti": FakeTaskInstance({"build": BUILD}), "run_id": "run-lost"})
+        on_success({"ti": FakeTaskInstance({"build": BUILD.to_xcom()}), "run_id": "run-lost"})
     assert "ANALYTICS WRITE FAILED" in caplog.text and "run-lost" in caplog.text
     assert "no_such_database_here" in caplog.text  # the traceback says why

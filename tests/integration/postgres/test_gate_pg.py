@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from automations.analytics import BuildRow, BuildStatus, DeploymentRow, DeployStatus, RunKey
+from automations.runs import BuildResult
 from automations.settings import get_settings
 from automations.steps.gate import GateError, evaluate, explain_skip
 
@@ -15,8 +16,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 F1_ABOVE = {"metric_name": "f1", "direction": "ABOVE", "threshold": "0.8"}
 
 
-def _build(metrics: dict, build_id: str = "churn-new") -> dict:
-    return {"metrics": metrics, "build_id": build_id, "commit": "c" * 40, "artifact_uri": "file:///a"}
+def _build(metrics: dict, build_id: str = "churn-new") -> BuildResult:
+    return BuildResult(metrics=metrics, build_id=build_id, commit="c" * 40, artifact_uri="file:///a")
 
 
 def _verdict_rows(store, run_id: str) -> list[tuple]:

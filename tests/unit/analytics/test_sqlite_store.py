@@ -11,6 +11,7 @@ from automations.analytics import BuildRow, BuildStatus, DeploymentRow, DeploySt
 from automations.analytics.query import ThresholdQueryError, run_threshold
 from automations.settings import get_settings
 from automations.steps.gate import GateError, evaluate
+from support.runs import build_result
 
 pytestmark = pytest.mark.unit
 
@@ -69,8 +70,8 @@ def test_champion_versus_challenger_on_sqlite(sqlite_env, automation_factory):
     store.record_build(BuildRow(key, BuildStatus.succeeded, "c"), {"f1": 0.8})
     store.record_deployments([DeploymentRow(key, "default", "default", DeployStatus.deployed, "http://x")], "r1")
     automation = automation_factory(conditions=[{"metric_name": "f1", "direction": "ABOVE", "variation": "default"}])
-    win = evaluate(automation, {"metrics": {"f1": 0.81}, "build_id": "b2"}, False, "r2", get_settings())
-    lose = evaluate(automation, {"metrics": {"f1": 0.79}, "build_id": "b3"}, False, "r3", get_settings())
+    win = evaluate(automation, build_result({"f1": 0.81}, "b2"), False, "r2", get_settings())
+    lose = evaluate(automation, build_result({"f1": 0.79}, "b3"), False, "r3", get_settings())
     assert (win.passed, lose.passed) == (True, False)
     rows = store.fetch("SELECT dag_run_id, threshold, passed, forced FROM gate_verdicts ORDER BY id")
     assert rows == [("r2", 0.8, 1, 0), ("r3", 0.8, 0, 0)]
@@ -79,4 +80,4 @@ def test_champion_versus_challenger_on_sqlite(sqlite_env, automation_factory):
 def test_sql_error_on_sqlite_fails_the_gate(sqlite_env, automation_factory):
     automation = automation_factory(conditions=[{"metric_name": "f1", "direction": "ABOVE", "threshold": "SELECT 'x'"}])
     with pytest.raises(GateError, match="it returned text"):
-        evaluate(automation, {"metrics": {"f1": 0.81}}, False, "r", get_settings())
+        evaluate(automation, build_result({"f1": 0.81}), False, "r", get_settings())

@@ -43,7 +43,7 @@ def members(uri: str) -> set[str]:
 
 def test_clone_pins_the_commit_and_ships_only_the_model_directory(tmp_path, settings):
     repo = make_repo(tmp_path / "src", MODEL_FILES)
-    result = run_clone(automation(f"file://{tmp_path}/src#models/iris"), None, settings)
+    result = run_clone(automation(f"file://{tmp_path}/src#models/iris"), None, settings).to_xcom()
     assert result["commit"] == repo.head.commit.hexsha
     assert result["branch"] == "main" and result["subdir"] == "models/iris"
     assert members(result["source_uri"]) == {"main/__init__.py", "main/model.py", "tests/test_m.py"}
@@ -53,7 +53,7 @@ def test_branch_param_overrides_the_definition(tmp_path, settings):
     repo = make_repo(tmp_path / "src", MODEL_FILES)
     repo.git.checkout("-b", "feature")
     feature_sha = commit_files(repo, {"models/iris/main/extra.py": "x = 1\n"}, "feature work")
-    result = run_clone(automation(f"file://{tmp_path}/src#models/iris"), "feature", settings)
+    result = run_clone(automation(f"file://{tmp_path}/src#models/iris"), "feature", settings).to_xcom()
     assert result["commit"] == feature_sha and "main/extra.py" in members(result["source_uri"])
 
 

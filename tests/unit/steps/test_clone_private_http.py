@@ -50,7 +50,7 @@ def _files_holding(root: Path, needle: str) -> list[str]:
 
 def test_the_right_token_clones_and_lands_nowhere_on_disk(served, settings, tmp_path):
     url, seen = served
-    result = run_clone(automation(f"{url}#m"), None, settings, lookup=lambda name: TOKEN)
+    result = run_clone(automation(f"{url}#m"), None, settings, lookup=lambda name: TOKEN).to_xcom()
     assert result["subdir"] == "m" and any(line.endswith(" ok") for line in seen)
     assert TOKEN not in repr(result)
     assert _files_holding(tmp_path / "state", TOKEN) == [] and _files_holding(tmp_path / "store", TOKEN) == []

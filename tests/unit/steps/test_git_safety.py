@@ -90,7 +90,7 @@ def test_smuggled_branches_are_refused_before_git_runs(branch, tmp_path, setting
 
 def test_file_transport_is_allowed_by_default_and_a_setting_forbids_it(tmp_path, settings, monkeypatch):
     make_repo(tmp_path / "src", MODEL)
-    assert run_clone(automation(f"file://{tmp_path}/src#m"), None, settings)["subdir"] == "m"
+    assert run_clone(automation(f"file://{tmp_path}/src#m"), None, settings).subdir == "m"
     monkeypatch.setenv("AUTOMATIONS_GIT_ALLOW_FILE", "false")
     forbidding = get_settings().replace(state_dir=settings.state_dir, artifact_root=settings.artifact_root)
     with pytest.raises(CloneError, match=r"transport 'file' .* AUTOMATIONS_GIT_ALLOW_FILE=false"):
@@ -112,7 +112,7 @@ def test_submodules_are_never_fetched(tmp_path, settings, sentinel):
         {".gitmodules": f'[submodule "evil"]\n\tpath = m/evil\n\turl = ext::sh -c touch% {sentinel}\n'},
         "a submodule with a command for a URL",
     )
-    result = run_clone(automation(f"file://{tmp_path}/src#m"), None, settings)
+    result = run_clone(automation(f"file://{tmp_path}/src#m"), None, settings).to_xcom()
     assert result["subdir"] == "m"
 
 
@@ -148,7 +148,7 @@ def test_a_model_directory_that_is_a_link_out_of_the_repository_is_refused(tmp_p
 
 def test_a_symlink_inside_the_clone_is_kept(tmp_path, settings):
     _repo_with_link(tmp_path, "m/main/alias.py", "model.py")
-    assert run_clone(automation(f"file://{tmp_path}/src#m"), None, settings)["subdir"] == "m"
+    assert run_clone(automation(f"file://{tmp_path}/src#m"), None, settings).subdir == "m"
 
 
 def test_escaping_links_lists_only_links_that_leave_the_root(tmp_path):

@@ -22,7 +22,8 @@ from docker.types import Mount
 from model_runtime import contract
 
 from ... import artifacts, ids
-from ...settings import PLUGINS_DIR, Settings
+from ...runs import BuildResult, RunInputs
+from ...settings import PLUGINS_DIR, DockerSettings
 from . import plan as paths
 from .diagnose import failure_reason, log_tail
 from .install_phase import InstallFailed, ensure_deps_image
@@ -78,7 +79,9 @@ class _Watchdog:
 
 
 class DockerBuildOperator(DockerOperator):
-    def __init__(self, *, plan: BuildPlan, automation_name: str, settings: Settings, **kwargs: Any):
+    def __init__(
+        self, *, plan: BuildPlan, automation_name: str, settings: DockerSettings, inputs: RunInputs, **kwargs: Any
+    ):
         super().__init__(
             image=plan.image,
             command=list(plan.command),
@@ -91,7 +94,7 @@ class DockerBuildOperator(DockerOperator):
             mount_tmp_dir=False,
             **kwargs,
         )
-        self.plan, self.automation_name, self.settings = plan, automation_name, settings
+        self.plan, self.automation_name, self.settings, self.inputs = plan, automation_name, settings, inputs
 
     @property
     def cli(self) -> Any:
@@ -107,14 +110,14 @@ class DockerBuildOperator(DockerOperator):
         return granted
 
     def execute(self, context: Any) -> dict[str, Any]:  # type: ignore[override]  # the build XCom, not a log line
-        clone = context["ti"].xcom_pull(task_ids="clone")
-        build_id = ids.build_id(self.automation_name, clone["commit"], context["run_id"])
+        clone = self.inputs.clone(context)
+        build_id = ids.build_id(self.automation_name, clone.commit, context["run_id"])
         workspace = self.settings.workspaces_dir / ids.safe_path_part(build_id)
-        output = self._prepare(workspace, clone["source_uri"], build_id)
+        output = self._prepare(workspace, clone.source_uri, build_id)
         self._check_image()
         self._install_dependencies(output.parent / "source")
         self._run_container(context)
-        return self._collect(output, build_id, clone["commit"])
+        return self._collect(output, build_id, clone.commit).to_xcom()
 
     def _prepare(self, workspace: Path, source_uri: str, build_id: str) -> Path:
         """Fresh source and output dirs on the host, bind-mounted into the container."""
@@ -160,22 +163,22 @@ class DockerBuildOperator(DockerOperator):
             if self.container:
                 self.cli.remove_container(self.container["Id"], force=True)
 
-    def _collect(self, output: Path, build_id: str, commit: str) -> dict[str, Any]:
+    def _collect(self, output: Path, build_id: str, commit: str) -> BuildResult:
         result_file = output / contract.RESULT_FILE
         if not result_file.is_file():
             raise DockerBuildFailed(f"the build exited 0 but wrote no {contract.RESULT_FILE} in its output")
         result = contract.BuildResult.read(result_file)
         target = artifacts.store_path(self.settings, self.automation_name, "builds", build_id)
-        return {
-            "metrics": result.metrics,
-            "build_id": build_id,
-            "artifact_uri": upload_tree(output, target),
-            "commit": commit,
-            "image": self.image,
-            "tests": result.tests,
-            "warnings": result.warnings,
-            "local_artifact": str(output),
-        }
+        return BuildResult(
+            metrics=result.metrics,
+            build_id=build_id,
+            artifact_uri=upload_tree(output, target),
+            commit=commit,
+            build_image=self.image,
+            tests=result.tests,
+            warnings=result.warnings,
+            local_artifact=str(output),
+        )
 
 
 def _gpu_requests(count: int) -> list | None:

@@ -21,7 +21,8 @@ from model_runtime import contract
 
 from ...gateway import control as gateway
 from ...gateway import ports
-from ...settings import Settings
+from ...runs import BuildResult, DeployResult, ImageResult
+from ...settings import DockerSettings
 from ...spec import Automation
 from ..errors import DeployFailed
 from . import engine
@@ -46,13 +47,15 @@ class ContainerPlan:
     drain_s: int = 35  # MODEL_SERVER_DRAIN_S (30) plus a margin: how long `docker stop` waits before SIGKILL
 
 
-def plan_container(automation: Automation, build: dict, image_ref: str, settings: Settings) -> ContainerPlan:
+def plan_container(
+    automation: Automation, build: BuildResult, image_ref: str, settings: DockerSettings
+) -> ContainerPlan:
     """Pure: what the serving container looks like."""
     dep = automation.action.deployment_spec
     labels = {
         f"{LABEL_PREFIX}.automation": automation.name,
         f"{LABEL_PREFIX}.variation": dep.variation_name,
-        f"{LABEL_PREFIX}.build_id": build["build_id"],
+        f"{LABEL_PREFIX}.build_id": build.build_id,
         f"{LABEL_PREFIX}.role": ROLE_SERVING,
     }
     environment = {
@@ -65,7 +68,7 @@ def plan_container(automation: Automation, build: dict, image_ref: str, settings
     return ContainerPlan(
         image=image_ref,
         # Unique per deploy attempt: two deploys of one build within a second must not collide on the name.
-        name=f"automations-{automation.name}-{dep.variation_name}-{build['build_id'][-6:]}-{uuid.uuid4().hex[:8]}",
+        name=f"automations-{automation.name}-{dep.variation_name}-{build.build_id[-6:]}-{uuid.uuid4().hex[:8]}",
         environment=environment,
         labels=labels,
         nano_cpus=int(dep.cpu_fraction * 1_000_000_000),
@@ -75,12 +78,13 @@ def plan_container(automation: Automation, build: dict, image_ref: str, settings
     )
 
 
-def deploy(automation: Any, build: dict, image: dict | None, settings: Settings) -> dict:
-    spec = getattr(automation, "spec", automation)
-    ref = (image or {}).get("image") or _local_image(spec, build, settings)
-    plan = plan_container(spec, build, ref, settings)
+def deploy(
+    automation: Automation, build: BuildResult, image: ImageResult | None, settings: DockerSettings
+) -> DeployResult:
+    ref = (image.image if image else None) or _local_image(automation, build, settings)
+    plan = plan_container(automation, build, ref, settings)
     client = engine.client()
-    previous = _serving_containers(client, spec.name, plan.labels[f"{LABEL_PREFIX}.variation"])
+    previous = _serving_containers(client, automation.name, plan.labels[f"{LABEL_PREFIX}.variation"])
     container, port = _start(client, plan, settings.deploy_host)
     endpoint = f"http://{settings.deploy_host}:{port}"
     problem = wait_healthy(container, endpoint, plan.timeout_s)
@@ -89,17 +93,17 @@ def deploy(automation: Any, build: dict, image: dict | None, settings: Settings)
         container.remove(force=True)
         kept = ", ".join(c.name for c in previous) or "none"
         raise DeployFailed(f"{problem}; previous container(s) kept serving: {kept}\n--- server log ---\n{tail}")
-    stable = route(spec, build, container, endpoint, settings)
+    stable = route(automation, build, container, endpoint, settings)
     for old in previous:
         log.info("deploy: stopping previous container %s (it drains its in-flight requests first)", old.name)
         remove_container(old, plan.drain_s)
     log.info("deploy: %s serves %s at %s (stable URL %s)", container.name, ref, endpoint, stable)
-    return {"endpoint": stable, "upstream": endpoint, "container": container.id, "container_name": container.name,
-            "image": ref, "port": port, "build_id": build["build_id"],
-            "variation": plan.labels[f"{LABEL_PREFIX}.variation"]}
+    details = {"upstream": endpoint, "container": container.id, "container_name": container.name, "port": port}
+    variation = plan.labels[f"{LABEL_PREFIX}.variation"]
+    return DeployResult(endpoint=stable, build_id=build.build_id, image=ref, variation=variation, details=details)
 
 
-def route(spec: Automation, build: dict, container: Any, upstream: str, settings: Settings) -> str:
+def route(spec: Automation, build: BuildResult, container: Any, upstream: str, settings: DockerSettings) -> str:
     """Record the container behind the variation's stable URL and wait until the gateway sends traffic there."""
     from datetime import UTC, datetime
 
@@ -111,7 +115,7 @@ def route(spec: Automation, build: dict, container: Any, upstream: str, settings
         port = ports.assign(directory, key, host)
         gateway.ensure_running(directory, host)
         record = registry.Deployment(
-            automation=spec.name, variation=dep.variation_name, build_id=build["build_id"],
+            automation=spec.name, variation=dep.variation_name, build_id=build.build_id,
             endpoint=gateway.url(host, port), pid=0, port=port, host=host, artifact="", log_file="",
             started_at=datetime.now(UTC).isoformat(timespec="seconds"), upstream=upstream, model_id=spec.model_id,
             weight=dep.traffic_weight, backend="docker", container=container.id,
@@ -130,7 +134,7 @@ def remove_container(container: Any, drain_s: int) -> None:
     container.remove(force=True)
 
 
-def _local_image(spec: Automation, build: dict, settings: Settings) -> str:
+def _local_image(spec: Automation, build: BuildResult, settings: DockerSettings) -> str:
     """push_image was off: build the serving image locally (not pushed) so there is something to run."""
     log.info("deploy: no pushed image; building the serving image locally")
     return build_serving_image(spec, build, settings).ref
@@ -177,6 +181,6 @@ def _healthy(endpoint: str) -> bool:
         return False
 
 
-def render(automation: Any, settings: Settings) -> list[dict]:
+def render(automation: Automation, settings: DockerSettings) -> list[dict]:
     """The Docker backend applies no Kubernetes objects."""
     return []

@@ -19,7 +19,8 @@ from typing import Any
 from model_runtime import contract
 
 from ... import ids
-from ...settings import PLUGINS_DIR, Settings
+from ...runs import BuildResult, ImageResult, RunInputs, TaskId
+from ...settings import PLUGINS_DIR, DockerSettings
 from ...spec import Automation
 from . import engine
 from .plan import LABEL_PREFIX, PYTHON, RUNTIME_DIR, RUNTIME_ROOT, plan_build
@@ -59,28 +60,28 @@ def _json_list(items: list[str]) -> str:
     return json.dumps(items)  # exec form: the server is PID 1 and gets `docker stop`'s SIGTERM
 
 
-def serving_labels(automation: Automation, build: dict) -> dict[str, str]:
+def serving_labels(automation: Automation, build: BuildResult) -> dict[str, str]:
     return {
         f"{LABEL_PREFIX}.automation": automation.name,
         f"{LABEL_PREFIX}.model_id": automation.model_id,
-        f"{LABEL_PREFIX}.build_id": build["build_id"],
-        f"{LABEL_PREFIX}.commit": build["commit"],
+        f"{LABEL_PREFIX}.build_id": build.build_id,
+        f"{LABEL_PREFIX}.commit": build.commit,
     }
 
 
-def build_serving_image(automation: Automation, build: dict, settings: Settings) -> ServingImage:
+def build_serving_image(automation: Automation, build: BuildResult, settings: DockerSettings) -> ServingImage:
     """Build the serving image from the build XCom's artifact dir; returns its ref and size."""
     spec = automation.action.build_spec
-    ref = ids.serving_image(settings.registry, automation.model_id, build["commit"])
-    base = build.get("image") or plan_build(automation, settings).image
+    ref = ids.serving_image(settings.registry, automation.model_id, build.commit)
+    base = build.build_image or plan_build(automation, settings).image
     dockerfile = render_dockerfile(base, spec.main_dir, spec.dependency_file_path, serving_labels(automation, build))
     with tempfile.TemporaryDirectory(prefix="serving-image-") as tmp:
         context = Path(tmp)
-        download_tree(build["artifact_uri"], context / "artifact")
+        download_tree(build.artifact_uri, context / "artifact")
         shutil.copytree(PLUGINS_DIR / contract.MODULE, context / contract.MODULE,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         (context / "Dockerfile").write_text(dockerfile)
-        image = _docker_build(context, ref, settings.docker.network)
+        image = _docker_build(context, ref, settings.network)
     return ServingImage(ref, int(image.attrs["Size"]))
 
 
@@ -112,26 +113,24 @@ def push(ref: str) -> str:
     return digest
 
 
-def push_image_step(ti: Any, *, automation: Automation, settings: Settings) -> dict[str, Any]:
-    """The push_image task's body: never skips (a skip would cascade past the gate), says why when not pushing."""
-    if not automation.action.build_spec.push_image:
-        reason = "build_spec.push_image is false: no serving image is built or pushed"
-        log.warning("push_image: %s", reason)
-        return {"image": None, "pushed": False, "reason": reason}
-    build = ti.xcom_pull(task_ids="build")
+def push_image_step(
+    automation: Automation, settings: DockerSettings, inputs: RunInputs, **context: Any
+) -> dict[str, Any]:
+    """The push_image task's body: the serving image of the build, pushed to the registry."""
+    build = inputs.build(context)
     image = build_serving_image(automation, build, settings)
     log.info("push_image: built %s (%d bytes); pushing to %s", image.ref, image.size_bytes, settings.registry)
     digest = push(image.ref)
-    return {"image": image.ref, "pushed": True, "size_bytes": image.size_bytes, "digest": digest}
+    size = image.size_bytes
+    return ImageResult(image=image.ref, pushed=True, build_id=build.build_id, size_bytes=size, digest=digest).to_xcom()
 
 
-def image_operator(automation: Any, settings: Settings) -> Any:
+def image_operator(automation: Automation, settings: DockerSettings, inputs: RunInputs) -> Any:
     """The ``push_image`` task: a PythonOperator around push_image_step."""
     from airflow.providers.standard.operators.python import PythonOperator
 
-    spec = getattr(automation, "spec", automation)
     # partial, not op_kwargs: op_kwargs is templated and serialised; the spec is neither template nor small.
     return PythonOperator(
-        task_id="push_image",
-        python_callable=functools.partial(push_image_step, automation=spec, settings=settings),
+        task_id=TaskId.push_image.value,
+        python_callable=functools.partial(push_image_step, automation, settings, inputs),
     )

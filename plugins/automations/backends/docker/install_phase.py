@@ -19,7 +19,7 @@ from typing import Any, Optional
 from model_runtime import contract
 from model_runtime.install import find_dependency_file
 
-from ...settings import PLUGINS_DIR, Settings
+from ...settings import PLUGINS_DIR, DockerSettings
 from .paths import PYTHON, RUNTIME_DIR, RUNTIME_ROOT, SOURCE_DIR
 
 log = logging.getLogger(__name__)
@@ -42,15 +42,15 @@ class InstallPlan:
     ca_bundle: str = ""  # host file mounted at CA_BUNDLE, or ""
 
 
-def plan_install(main_dir: str, dependency_file: Optional[str], settings: Settings) -> InstallPlan:
+def plan_install(main_dir: str, dependency_file: Optional[str], settings: DockerSettings) -> InstallPlan:
     env = {"PYTHONPATH": RUNTIME_ROOT, "PYTHONUNBUFFERED": "1", "PIP_CACHE_DIR": PIP_CACHE}
-    if settings.docker.index_url:
-        env |= {"PIP_INDEX_URL": settings.docker.index_url, "UV_INDEX_URL": settings.docker.index_url}
-    if settings.docker.ca_bundle:
+    if settings.index_url:
+        env |= {"PIP_INDEX_URL": settings.index_url, "UV_INDEX_URL": settings.index_url}
+    if settings.ca_bundle:
         env |= {"PIP_CERT": CA_BUNDLE, "SSL_CERT_FILE": CA_BUNDLE, "REQUESTS_CA_BUNDLE": CA_BUNDLE}
-    if settings.docker.wheelhouse:
+    if settings.wheelhouse:
         env["PIP_FIND_LINKS"] = WHEELHOUSE
-        if not settings.docker.index_url:
+        if not settings.index_url:
             env["PIP_NO_INDEX"] = "1"  # a wheelhouse alone: don't wait on an index this network cannot reach
     command = contract.install_command(PYTHON, SOURCE_DIR, main_dir, dependency_file)
     return InstallPlan(
@@ -58,9 +58,9 @@ def plan_install(main_dir: str, dependency_file: Optional[str], settings: Settin
         main_dir,
         dependency_file,
         env,
-        settings.docker.install_network,
-        settings.docker.wheelhouse,
-        settings.docker.ca_bundle,
+        settings.install_network,
+        settings.wheelhouse,
+        settings.ca_bundle,
     )
 
 
@@ -91,7 +91,7 @@ def ensure_deps_image(
     base_image: str,
     source: Path,
     plan: InstallPlan,
-    settings: Settings,
+    settings: DockerSettings,
     labels: dict[str, str],
     emit: Callable[[str], None] = log.info,
 ) -> str:
@@ -108,7 +108,7 @@ def ensure_deps_image(
     return ref
 
 
-def _mounts(source: Path, plan: InstallPlan, settings: Settings) -> list[Any]:
+def _mounts(source: Path, plan: InstallPlan, settings: DockerSettings) -> list[Any]:
     from docker.types import Mount
 
     cache = settings.state_dir / "docker-pip-cache"
@@ -130,7 +130,7 @@ def _run_and_commit(
     image: str,
     source: Path,
     plan: InstallPlan,
-    settings: Settings,
+    settings: DockerSettings,
     ref: str,
     labels: dict[str, str],
     emit: Callable[[str], None],

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from model_runtime import contract
 
-from ...settings import Settings
+from ...settings import DockerSettings
 from ...spec import Automation
 from .install_phase import InstallPlan, plan_install
 from .paths import OUTPUT_DIR, PYTHON, RUNTIME_DIR, RUNTIME_ROOT, SOURCE_DIR
@@ -65,15 +65,15 @@ def build_labels(automation: Automation, role: str) -> dict[str, str]:
     return labels | ({f"{LABEL_PREFIX}.tags": ",".join(tags)} if tags else {})
 
 
-def plan_build(automation: Automation, settings: Settings) -> BuildPlan:
+def plan_build(automation: Automation, settings: DockerSettings) -> BuildPlan:
     build = automation.action.build_spec
     return BuildPlan(
-        image=build.base_image or settings.docker.image,
+        image=build.base_image or settings.image,
         command=build_command(automation),
         environment=build_environment(automation),
         resources=for_resources(build.resources),
-        network_mode=settings.docker.network,
-        timeout_s=settings.docker.build_timeout_s,
+        network_mode=settings.network,
+        timeout_s=settings.build_timeout_s,
         labels=build_labels(automation, "build"),
         install=plan_install(build.main_dir, build.dependency_file_path, settings),
     )

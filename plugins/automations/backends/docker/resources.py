@@ -5,20 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ...placement_tables import instance_size
 from ...spec.resources import ClientResources, CpuResources, GpuResources
 
 _QUANTITY = re.compile(r"^(?P<amount>\d+)(?P<unit>Ki|Mi|Gi|Ti)?$")
 _FACTORS = {None: 1, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
-
-# Used when the Kubernetes placement tables (backends.kubernetes.placement) are not importable. Keep the names
-# Qwak uses for its instance sizes; a Docker engine has no node pools, so only the sizes matter here.
-INSTANCES: dict[str, tuple[float, str, int]] = {  # instance -> (cpus, memory, gpus)
-    "small": (1, "2Gi", 0),
-    "medium": (2, "4Gi", 0),
-    "large": (4, "8Gi", 0),
-    "xlarge": (8, "16Gi", 0),
-    "g5_xlarge": (4, "16Gi", 1),
-}
 
 DEFAULT_GPU_CPUS = 2.0
 DEFAULT_GPU_MEMORY = "8Gi"
@@ -67,22 +58,5 @@ def _for_client(resources: ClientResources) -> DockerResources:
 
 
 def for_instance(instance: str) -> tuple[float, str, int]:
-    """(cpus, memory, gpus) of a named instance size: the Kubernetes tables when present, else INSTANCES."""
-    try:
-        from ..kubernetes.placement import for_instance as k8s_for_instance
-    except ImportError:
-        return _from_table(instance)
-    limits = k8s_for_instance(instance).limits
-    return _cpu_quantity(limits["cpu"]), limits["memory"], int(limits.get("nvidia.com/gpu", 0))
-
-
-def _from_table(instance: str) -> tuple[float, str, int]:
-    if instance not in INSTANCES:
-        raise ValueError(f"unknown instance {instance!r}; known: {', '.join(sorted(INSTANCES))}")
-    return INSTANCES[instance]
-
-
-def _cpu_quantity(value: str) -> float:
-    """Kubernetes CPU quantity (``"2"``, ``"500m"``) -> cores."""
-    text = str(value)
-    return int(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    """(cpus, memory, gpus) of a named instance size; a Docker engine has no node pools, so only sizes matter."""
+    return instance_size(instance)

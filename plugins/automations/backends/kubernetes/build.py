@@ -4,7 +4,7 @@ The pod itself is described (and its design documented) in ``build_pod.py``; thi
 operator, adds what only a run knows (commit, build id), stages model_runtime onto the artifact volume, and turns
 the sidecar's XCom into the build XCom ``{"metrics", "build_id", "artifact_uri", "commit", ...}``.
 
-Pod cleanup follows ``settings.kubernetes.on_finish_action`` (default ``delete_succeeded_pod``: failed pods stay for
+Pod cleanup follows ``settings.on_finish_action`` (default ``delete_succeeded_pod``: failed pods stay for
 inspection). Logs stream into the task log (``get_logs=True``).
 """
 
@@ -17,16 +17,15 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from ...loader import LoadedAutomation
-from ...settings import Settings
+from ...runs import RENDER_INPUTS, RENDER_RUN_ID, BuildResult, RunInputs, TaskId
+from ...settings import KubernetesSettings
+from ...spec import Automation
 from ...spec.enums import PurchaseOption
 from . import build_pod, scheduling, security
 from .rollout import SystemClock
 
 log = logging.getLogger(__name__)
 
-RENDER_COMMIT = "0" * 40  # what `render` shows where a run would put clone's commit
-RENDER_RUN_ID = "manual__render"
 STARTUP_TIMEOUT_S = 900  # from scheduled to running: image pull (CUDA images are large) and the init container
 SPOT_RETRIES = 2
 # The XCom sidecar only sleeps and is read with `cat`; requests == limits keep a Guaranteed pod Guaranteed.
@@ -43,9 +42,10 @@ def _operator_class():
 
         template_fields = ()
 
-        def __init__(self, *, automation_name: str, artifact_root: str, artifact_mount: str,
+        def __init__(self, *, automation_name: str, artifact_root: str, artifact_mount: str, inputs: RunInputs,
                      service_account_manifest: dict | None = None, token_secret: str = "", **kwargs: Any):
             super().__init__(**kwargs)
+            self.inputs = inputs
             self.automation_name = automation_name
             self.token_secret = token_secret
             self.artifact_root = artifact_root
@@ -53,8 +53,7 @@ def _operator_class():
             self.service_account_manifest = service_account_manifest
 
         def run_identity(self, context) -> build_pod.Identity:
-            clone = context["ti"].xcom_pull(task_ids="clone")
-            return build_pod.identity(self.automation_name, clone, context["run_id"])
+            return build_pod.identity(self.automation_name, self.inputs.clone(context), context["run_id"])
 
         def build_pod_request_obj(self, context=None, *, dry_run: bool = False):
             pod = super().build_pod_request_obj(context, dry_run=dry_run)
@@ -77,8 +76,8 @@ def _operator_class():
             stage_runtime(self.artifact_root)
             if self.service_account_manifest:
                 ensure_service_account(self.hook.core_v1_client, self.service_account_manifest)
-            result = super().execute(context)
-            return build_xcom(result, ident, self.automation_name, self.artifact_root)
+            result = super().execute(context)  # what the XCom sidecar read from the pod
+            return build_result(result, ident, self.automation_name, self.artifact_root).to_xcom()
 
     return BuildPodOperator
 
@@ -147,18 +146,19 @@ def add_identity(pod, ident: build_pod.Identity, automation: str, mount: str) ->
     pod.metadata.labels["automations/commit"] = ident.commit[:12]
 
 
-def build_operator(automation: LoadedAutomation, settings: Settings):
+def build_operator(automation: Automation, settings: KubernetesSettings, inputs: RunInputs):
     """The ``build`` task (called inside the DAG context)."""
     plan = build_pod.plan(automation, settings)
-    spot = automation.spec.action.build_spec.purchase_option is PurchaseOption.spot
+    spot = automation.action.build_spec.purchase_option is PurchaseOption.spot
     return _operator_class()(
-        task_id="build",
+        task_id=TaskId.build.value,
         automation_name=automation.name,
         token_secret=plan.git["token_secret"] if plan.source_mode == "git" else "",
+        inputs=inputs,
         artifact_root=settings.artifact_root,
         service_account_manifest=service_account_manifest(automation, settings),
         artifact_mount=plan.mount,
-        kubernetes_conn_id=settings.kubernetes.conn_id,
+        kubernetes_conn_id=settings.conn_id,
         namespace=plan.namespace,
         name=plan.name,
         image=plan.image,
@@ -166,34 +166,34 @@ def build_operator(automation: LoadedAutomation, settings: Settings):
         base_container_name=build_pod.BASE_CONTAINER,
         do_xcom_push=True,
         get_logs=True,
-        on_finish_action=settings.kubernetes.on_finish_action,
+        on_finish_action=settings.on_finish_action,
         # provision_instance_timeout is the budget for getting a node (scheduling); pulling and init get their own.
         schedule_timeout_seconds=plan.startup_timeout_s,
         startup_timeout_seconds=STARTUP_TIMEOUT_S,
         # Spot capacity can be reclaimed mid-build: retry, as the KubernetesPodOperator allows (announce_attempt).
         **({"retries": SPOT_RETRIES} if spot else {}),
         # A hung build must not hold the DAG forever: the kubelet kills the pod after this many seconds.
-        active_deadline_seconds=settings.kubernetes.build_timeout_s,
+        active_deadline_seconds=settings.build_timeout_s,
         xcom_sidecar_container_security_context=security.container_context(),
         deferrable=False,  # execute() post-processes the result; a deferred run would return from the trigger
         reattach_on_restart=True,
     )
 
 
-def build_xcom(result: Any, ident: build_pod.Identity, automation: str, artifact_root: str) -> dict:
-    """The build XCom from the runtime's BuildResult (what the sidecar read from the pod)."""
+def build_result(result: Any, ident: build_pod.Identity, automation: str, artifact_root: str) -> BuildResult:
+    """The build's result from the runtime's BuildResult (what the sidecar read from the pod)."""
     if not isinstance(result, dict) or not isinstance(result.get("metrics"), dict):
         raise RuntimeError(f"the build pod returned no metrics (XCom sidecar gave {type(result).__name__})")
     artifact_uri = f"{artifact_root.rstrip('/')}/{automation}/builds/{ident.build_id}"
-    extras = {k: v for k, v in result.items() if k not in ("metrics", "artifact")}
-    return {
-        **extras,
-        "metrics": {str(k): float(v) for k, v in result["metrics"].items()},
-        "build_id": ident.build_id,
-        "artifact_uri": artifact_uri,
-        "commit": ident.commit,
-        "artifact": result.get("artifact"),
-    }
+    return BuildResult(
+        metrics={str(k): float(v) for k, v in result["metrics"].items()},
+        build_id=ident.build_id,
+        artifact_uri=artifact_uri,
+        commit=ident.commit,
+        tests=result.get("tests") or {},
+        python=result.get("python") or None,
+        artifact=result.get("artifact"),
+    )
 
 
 def stage_runtime(artifact_root: str) -> str:
@@ -214,14 +214,8 @@ def stage_runtime(artifact_root: str) -> str:
 
 
 def render_context(automation: str, task_id: str) -> dict:
-    """The minimum of a task context that ``build_pod_request_obj`` reads, with a placeholder commit."""
-    ti = SimpleNamespace(
-        dag_id=automation,
-        task_id=task_id,
-        map_index=-1,
-        try_number=1,
-        xcom_pull=lambda task_ids=None, key="return_value": {"commit": RENDER_COMMIT},
-    )
+    """The minimum of a task context that ``build_pod_request_obj`` reads (results come from RENDER_INPUTS)."""
+    ti = SimpleNamespace(dag_id=automation, task_id=task_id, map_index=-1, try_number=1)
     return {"ti": ti, "run_id": RENDER_RUN_ID, "dag": SimpleNamespace(dag_id=automation)}
 
 
@@ -234,16 +228,16 @@ def render_pod(operator, dag_id: str) -> dict:
     return ApiClient().sanitize_for_serialization(pod)
 
 
-def render(automation: LoadedAutomation, settings: Settings) -> list[dict]:
+def render(automation: Automation, settings: KubernetesSettings) -> list[dict]:
     """The build pod (and the ServiceAccount it runs as, when the build assumes an IAM role)."""
-    docs = [render_pod(build_operator(automation, settings), automation.name)]
+    docs = [render_pod(build_operator(automation, settings, RENDER_INPUTS), automation.name)]
     account = service_account_manifest(automation, settings)
     return ([account] if account else []) + docs
 
 
-def service_account_manifest(automation: LoadedAutomation, settings: Settings) -> dict | None:
+def service_account_manifest(automation: Automation, settings: KubernetesSettings) -> dict | None:
     """IRSA: the role ARN belongs on the ServiceAccount (EKS's webhook reads it there, not on the pod)."""
-    role = automation.spec.action.build_spec.assumed_iam_role
+    role = automation.action.build_spec.assumed_iam_role
     name = build_pod.service_account(automation, settings)
     if not role or not name:
         return None
@@ -252,7 +246,7 @@ def service_account_manifest(automation: LoadedAutomation, settings: Settings) -
         "kind": "ServiceAccount",
         "metadata": {
             "name": name,
-            "namespace": settings.kubernetes.namespace,
+            "namespace": settings.namespace,
             "labels": {
                 "app.kubernetes.io/managed-by": "automations",
                 "automations/automation": build_pod.label_value(automation.name),

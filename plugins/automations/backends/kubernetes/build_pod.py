@@ -2,9 +2,9 @@
 
 How the pieces reach the pod (decided here, documented once):
 
-* **Artifact volume.** A PersistentVolumeClaim (``settings.kubernetes.artifact_pvc``, ReadWriteMany) holds the artifact
+* **Artifact volume.** A PersistentVolumeClaim (``settings.artifact_pvc``, ReadWriteMany) holds the artifact
   root. Airflow workers see it as ``settings.artifact_root`` (``file://`` on the same volume); the pod mounts it at
-  ``settings.kubernetes.artifact_mount`` (default ``/artifacts``). Paths below the root are the same on both sides, so
+  ``settings.artifact_mount`` (default ``/artifacts``). Paths below the root are the same on both sides, so
   the clone's tarball ``<root>/<name>/sources/<commit>.tar.gz`` is ``<mount>/<name>/sources/<commit>.tar.gz`` in
   the pod, and the build writes its output to ``<mount>/<name>/builds/<build_id>`` which the DAG side reads as
   ``artifacts.store_path(settings, name, "builds", build_id)``. (An ``s3://``/``gs://`` root would need an upload
@@ -12,7 +12,7 @@ How the pieces reach the pod (decided here, documented once):
 * **model_runtime.** Any image with Python 3.9+ can build: the operator copies ``plugins/model_runtime`` onto the
   artifact volume under ``_runtime/<content digest>/`` before the pod starts, and the pod puts that folder on
   ``PYTHONPATH``. The digest makes concurrent builds of different versions safe.
-* **Source.** ``settings.kubernetes.source == "artifact"`` (default): an init container (the build image) unpacks the
+* **Source.** ``settings.source == "artifact"`` (default): an init container (the build image) unpacks the
   tarball that ``clone`` uploaded for the pinned commit. ``"git"``: an init container clones the repository and
   checks out exactly that commit; a private repo's token comes from the Kubernetes Secret
   ``dns_name(git_access_token_secret)`` (key ``token``) through ``secretKeyRef``, only into that init container,
@@ -37,8 +37,9 @@ from typing import Any
 from model_runtime import contract
 
 from ...ids import build_id as make_build_id
-from ...loader import LoadedAutomation
-from ...settings import PLUGINS_DIR, Settings
+from ...runs import CloneResult
+from ...settings import PLUGINS_DIR, KubernetesSettings
+from ...spec import Automation
 from . import placement, security
 
 BASE_CONTAINER = "base"  # the KubernetesPodOperator's name for the main container
@@ -53,7 +54,6 @@ ENV_SOURCE_TARBALL = "MODEL_SOURCE_TARBALL"
 ENV_GIT_TOKEN = "GIT_TOKEN"
 _LABEL_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _DNS_BAD = re.compile(r"[^a-z0-9-]+")
-_SHA = re.compile(r"^[0-9a-f]{7,64}$")
 
 
 # ---------------------------------------------------------------------------------------------------- names
@@ -82,19 +82,19 @@ def tag_labels(tags: list[str]) -> dict[str, str]:
     return {f"tag.automations/{key}": "true" for key in (label_value(t) for t in tags) if key}
 
 
-def artifact_mount(settings: Settings) -> str:
-    return (settings.kubernetes.artifact_mount or DEFAULT_MOUNT).rstrip("/") or DEFAULT_MOUNT
+def artifact_mount(settings: KubernetesSettings) -> str:
+    return (settings.artifact_mount or DEFAULT_MOUNT).rstrip("/") or DEFAULT_MOUNT
 
 
-def service_account(automation: LoadedAutomation, settings: Settings) -> str:
+def service_account(automation: Automation, settings: KubernetesSettings) -> str:
     """A per-automation account when an IAM role must be assumed (IRSA), else the settings' shared one, else none.
 
     The role goes on an account of this automation's own: annotating the shared account would give every
     automation using it the last one's role.
     """
-    if automation.spec.action.build_spec.assumed_iam_role:
+    if automation.action.build_spec.assumed_iam_role:
         return dns_name(f"{automation.name}-build")
-    return settings.kubernetes.service_account
+    return settings.service_account
 
 
 @functools.lru_cache(maxsize=1)  # computed for every DAG at parse time; the files do not change in-process
@@ -135,14 +135,14 @@ class BuildPodPlan:
     startup_timeout_s: int
 
 
-def plan(automation: LoadedAutomation, settings: Settings) -> BuildPodPlan:
-    spec = automation.spec
+def plan(automation: Automation, settings: KubernetesSettings) -> BuildPodPlan:
+    spec = automation
     build = spec.action.build_spec
     repo, subdir = build.location
     return BuildPodPlan(
         name=dns_name(f"build-{automation.name}", limit=50),  # the operator adds a random suffix
-        namespace=settings.kubernetes.namespace,
-        image=build.base_image or settings.kubernetes.build_image,
+        namespace=settings.namespace,
+        image=build.base_image or settings.build_image,
         labels=pod_labels(automation),
         annotations={IRSA_ANNOTATION: build.assumed_iam_role} if build.assumed_iam_role else {},
         service_account=service_account(automation, settings),
@@ -151,33 +151,33 @@ def plan(automation: LoadedAutomation, settings: Settings) -> BuildPodPlan:
         main_dir=build.main_dir,
         dependency_file=build.dependency_file_path or "",
         mount=artifact_mount(settings),
-        pvc=settings.kubernetes.artifact_pvc,
-        source_mode=settings.kubernetes.source,
+        pvc=settings.artifact_pvc,
+        source_mode=settings.source,
         git={"repo": _public_url(repo), "branch": build.git_branch, "subdir": subdir,
              "token_secret": dns_name(build.git_access_token_secret) if build.git_access_token_secret else ""},
-        git_image=settings.kubernetes.git_image,
+        git_image=settings.git_image,
         # Qwak gives provision_instance_timeout in minutes; the operator waits in seconds.
         startup_timeout_s=max(build.provision_instance_timeout, 1) * 60,
     )
 
 
-def pod_labels(automation: LoadedAutomation) -> dict[str, str]:
+def pod_labels(automation: Automation) -> dict[str, str]:
     return {
         "app.kubernetes.io/managed-by": "automations",
         "app.kubernetes.io/component": "build",
         "automations/automation": label_value(automation.name),
-        "automations/model-id": label_value(automation.spec.model_id),
-        **tag_labels(automation.spec.action.build_spec.tags),
+        "automations/model-id": label_value(automation.model_id),
+        **tag_labels(automation.action.build_spec.tags),
     }
 
 
-def _static_env(automation: LoadedAutomation) -> dict[str, str]:
+def _static_env(automation: Automation) -> dict[str, str]:
     """User env first, then the contract's names, which win: the runtime must find what it reads."""
-    build = automation.spec.action.build_spec
+    build = automation.action.build_spec
     return {
         **build.env,
         contract.ENV_AUTOMATION: automation.name,
-        contract.ENV_MODEL_ID: automation.spec.model_id,
+        contract.ENV_MODEL_ID: automation.model_id,
         contract.ENV_PARAMETERS: json.dumps(build.parameters, sort_keys=True),
         "PYTHONUNBUFFERED": "1",  # the task log streams the pod's output line by line
     }
@@ -345,9 +345,6 @@ class Identity:
         }
 
 
-def identity(automation: str, clone_xcom: Any, run_id: str) -> Identity:
-    """The run's commit (from clone's XCom, checked to be a SHA) and its build id (ids.build_id)."""
-    commit = (clone_xcom or {}).get("commit") if isinstance(clone_xcom, dict) else None
-    if not isinstance(commit, str) or not _SHA.match(commit):
-        raise ValueError(f"clone XCom has no usable commit SHA: {commit!r}")
-    return Identity(commit=commit, build_id=make_build_id(automation, commit, run_id))
+def identity(automation: str, clone: CloneResult, run_id: str) -> Identity:
+    """The run's commit (a SHA: CloneResult checks it) and its build id (ids.build_id)."""
+    return Identity(commit=clone.commit, build_id=make_build_id(automation, clone.commit, run_id))

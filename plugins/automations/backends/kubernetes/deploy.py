@@ -12,8 +12,9 @@ from typing import Any, Optional
 from model_runtime import contract
 
 from ...environments import Environment, resolve
-from ...loader import LoadedAutomation
-from ...settings import Settings
+from ...runs import BuildResult, DeployResult, DeployTarget, ImageResult
+from ...settings import KubernetesSettings
+from ...spec import Automation
 from ..errors import DeployFailed, RolledBack
 from . import availability
 from . import registry as registries
@@ -25,9 +26,9 @@ from .rollout import Clock, RolloutResult, roll_out
 log = logging.getLogger(__name__)
 
 
-def _server_env(automation: LoadedAutomation, build_id: str) -> tuple[tuple[str, str], ...]:
+def _server_env(automation: Automation, build_id: str) -> tuple[tuple[str, str], ...]:
     """The spec's env_vars, then the server's own settings (these win: they are the spec's typed fields)."""
-    spec = automation.spec.action.deployment_spec
+    spec = automation.action.deployment_spec
     env = dict(spec.env)
     env.update(
         {
@@ -37,16 +38,16 @@ def _server_env(automation: LoadedAutomation, build_id: str) -> tuple[tuple[str,
             contract.ENV_DAEMON_MODE: "true" if spec.daemon_mode else "false",
             contract.ENV_PORT: str(contract.DEFAULT_PORT),
             contract.ENV_DRAIN_S: str(availability.DRAIN_S),  # inside the pod's grace period (availability.py)
-            contract.ENV_MODEL_ID: automation.spec.model_id,
-            contract.ENV_AUTOMATION: automation.spec.name,
+            contract.ENV_MODEL_ID: automation.model_id,
+            contract.ENV_AUTOMATION: automation.name,
             contract.ENV_BUILD_ID: build_id,
         }
     )
     return tuple(env.items())
 
 
-def _replicas(automation: LoadedAutomation) -> int:
-    spec = automation.spec.action.deployment_spec
+def _replicas(automation: Automation) -> int:
+    spec = automation.action.deployment_spec
     scaling = spec.auto_scale_config
     if scaling is None:
         return spec.number_of_pods
@@ -55,12 +56,17 @@ def _replicas(automation: LoadedAutomation) -> int:
 
 
 def plan_for(
-    automation: LoadedAutomation, settings: Settings, environment: Environment, image: str, commit: str, build_id: str
+    automation: Automation,
+    settings: KubernetesSettings,
+    environment: Environment,
+    image: str,
+    commit: str,
+    build_id: str,
 ) -> DeployPlan:
-    spec = automation.spec.action.deployment_spec
+    spec = automation.action.deployment_spec
     return DeployPlan(
-        automation=automation.spec.name,
-        model_id=automation.spec.model_id,
+        automation=automation.name,
+        model_id=automation.model_id,
         variation=spec.variation_name,
         environment=environment.name,
         namespace=environment.namespace,
@@ -73,74 +79,77 @@ def plan_for(
         env=_server_env(automation, build_id),
         iam_role_arn=spec.custom_iam_role_arn,
         autoscaling=spec.auto_scale_config,
-        keda_enabled=settings.kubernetes.keda_enabled,
-        prometheus_url=settings.kubernetes.prometheus_url,
-        request_metrics=str(settings.kubernetes.request_metrics),
-        pull_secret=settings.kubernetes.pull_secret,
+        keda_enabled=settings.keda_enabled,
+        prometheus_url=settings.prometheus_url,
+        request_metrics=str(settings.request_metrics),
+        pull_secret=settings.pull_secret,
     )
 
 
-def render(automation: LoadedAutomation, settings: Settings) -> list[dict[str, Any]]:
+def render(automation: Automation, settings: KubernetesSettings) -> list[dict[str, Any]]:
     """Every object the deploy applies, for every environment, with a placeholder image tag (no build yet)."""
-    image = registries.tagged(registries.registry(settings), automation.spec.model_id, UNBUILT)
+    image = registries.tagged(registries.registry(settings), automation.model_id, UNBUILT)
     objects: list[dict[str, Any]] = []
-    for environment in resolve(automation.spec, settings):
+    for environment in resolve(automation, settings):
         objects.extend(render_plan(plan_for(automation, settings, environment, image, UNBUILT, UNBUILT)))
     return objects
 
 
 def _image_ref(
-    automation: LoadedAutomation, build: dict[str, Any], image: Optional[dict[str, Any]], settings: Settings
+    automation: Automation, build: BuildResult, image: Optional[ImageResult], settings: KubernetesSettings
 ) -> str:
-    if image and image.get("image"):
-        return str(image["image"])  # by digest (image.pushed)
+    if image and image.image:
+        return image.image  # by digest (image.pushed)
     # push_image: false: the user pushes the image themselves, under the build's tag.
-    build_id = str(build.get("build_id") or build["commit"])
-    return registries.tagged(registries.registry(settings), automation.spec.model_id, build_id)
+    return registries.tagged(registries.registry(settings), automation.model_id, build.build_id)
 
 
-def _target(plan: DeployPlan, result: RolloutResult) -> dict[str, Any]:
-    return {
-        "environment": plan.environment,
-        "namespace": plan.namespace,
-        "deployment": plan.deployment_name,
-        "endpoint": plan.endpoint,
-        "variation_endpoint": plan.variation_endpoint,
-        "changed": result.changed,
-        "warnings": list(result.warnings),
-        "pruned": list(result.pruned),
-    }
+def _target(plan: DeployPlan, result: RolloutResult) -> DeployTarget:
+    return DeployTarget(
+        environment=plan.environment,
+        namespace=plan.namespace,
+        deployment=plan.deployment_name,
+        endpoint=plan.endpoint,
+        variation_endpoint=plan.variation_endpoint,
+        changed=result.changed,
+        warnings=tuple(result.warnings),
+        pruned=tuple(result.pruned),
+        status="deployed",
+    )
 
 
 def deploy(
-    automation: LoadedAutomation,
-    build: dict[str, Any],
-    image: Optional[dict[str, Any]],
-    settings: Settings,
+    automation: Automation,
+    build: BuildResult,
+    image: Optional[ImageResult],
+    settings: KubernetesSettings,
     *,
     client_factory: Callable[[str], KubeClient] = client_for,
     clock: Optional[Clock] = None,
-) -> dict[str, Any]:
+) -> DeployResult:
     """Roll the build out to every environment in order; stop at the first failure (which has been rolled back).
 
     Raises RolledBack / RollbackFailed / DeployFailed (backends.errors) and names the environments already updated.
     """
     ref = _image_ref(automation, build, image, settings)
-    build_id = str(build.get("build_id") or build["commit"])
-    targets: list[dict[str, Any]] = []
-    for environment in resolve(automation.spec, settings):
-        plan = plan_for(automation, settings, environment, ref, build["commit"], build_id)
+    targets: list[DeployTarget] = []
+    for environment in resolve(automation, settings):
+        plan = plan_for(automation, settings, environment, ref, build.commit, build.build_id)
         log.info("deploying %s to %s (namespace %s)", ref, environment.name, environment.namespace)
         try:
             result = roll_out(
                 client_factory(environment.conn_id), render_plan(plan), plan.timeout_s, clock, plan.replicas
             )
         except DeployFailed as exc:
-            done = [t["environment"] for t in targets]
+            done = [t.environment for t in targets]
             # This environment's own outcome; the ones before it stay deployed, later ones were not touched.
-            failed = {"environment": plan.environment, "namespace": plan.namespace, "endpoint": plan.endpoint,
-                      "status": "rolled_back" if isinstance(exc, RolledBack) else "failed"}
+            failed = DeployTarget(
+                environment=plan.environment,
+                namespace=plan.namespace,
+                endpoint=plan.endpoint,
+                status="rolled_back" if isinstance(exc, RolledBack) else "failed",
+            )
             message = f"[{environment.name}] {exc}" + (f" (already updated: {done})" if done else "")
             raise type(exc)(message, targets=(*targets, failed)) from exc
-        targets.append({**_target(plan, result), "status": "deployed"})
-    return {"endpoint": targets[0]["endpoint"], "image": ref, "targets": targets}
+        targets.append(_target(plan, result))
+    return DeployResult(endpoint=targets[0].endpoint, build_id=build.build_id, image=ref, targets=tuple(targets))

@@ -7,10 +7,9 @@ artifact's ``src/`` copy, holds the build output at ``/artifact`` and model_runt
 Pod layout: an init container (the build image, which has a shell) assembles the Kaniko context on an emptyDir
 from the artifact volume (the build output and the staged model_runtime, see build_pod.py) and writes the
 Dockerfile; the Kaniko container builds and pushes with the registry's docker config from the Secret
-``settings.kubernetes.registry_secret`` (type ``kubernetes.io/dockerconfigjson``) mounted at ``/kaniko/.docker``.
+``settings.registry_secret`` (type ``kubernetes.io/dockerconfigjson``) mounted at ``/kaniko/.docker``.
 
-``push_image: false`` gives a task that logs why and returns ``{"image": None, "pushed": False, "reason": ...}``:
-skipping the task instead would cascade to metric_gate and deploy.
+``push_image: false`` is decided by the compiler, the same way for every backend (``tasks.image_not_pushed``).
 """
 
 from __future__ import annotations
@@ -21,13 +20,13 @@ import io
 import json
 import logging
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from model_runtime import contract
 
-from ...loader import LoadedAutomation
-from ...settings import Settings
+from ...runs import RENDER_INPUTS, BuildResult, ImageResult, RunInputs, TaskId
+from ...settings import KubernetesSettings
+from ...spec import Automation
 from . import build_pod, placement, security
 from . import registry as registries
 from .build import render_context
@@ -39,7 +38,6 @@ ENV_IMAGE = "SERVING_IMAGE"
 ENV_ARTIFACT_DIR = "MODEL_ARTIFACT_DIR"
 ENV_RUNTIME_DIR = "MODEL_RUNTIME_DIR"
 ENV_DOCKERFILE = "SERVING_DOCKERFILE"
-RENDER_BUILD = {"build_id": "render-build", "commit": "0" * 40}
 DIGEST_FILE = "/workspace/digest"
 # Kaniko unpacks the base image into its container filesystem: CUDA bases take 10-20 GiB unpacked.
 BUILDER_EPHEMERAL = {"requests": "20Gi", "limits": "50Gi"}
@@ -69,27 +67,27 @@ class ImagePodPlan:
     labels: dict[str, str]
 
 
-def plan(automation: LoadedAutomation, settings: Settings) -> ImagePodPlan:
-    build = automation.spec.action.build_spec
+def plan(automation: Automation, settings: KubernetesSettings) -> ImagePodPlan:
+    build = automation.action.build_spec
     labels = {**build_pod.pod_labels(automation), "app.kubernetes.io/component": "serving-image"}
     return ImagePodPlan(
         name=build_pod.dns_name(f"image-{automation.name}", limit=50),
-        namespace=settings.kubernetes.namespace,
-        base_image=build.base_image or settings.kubernetes.build_image,
-        kaniko_image=settings.kubernetes.kaniko_image,
+        namespace=settings.namespace,
+        base_image=build.base_image or settings.build_image,
+        kaniko_image=settings.kaniko_image,
         registry=registries.registry(settings),
         # "none": workload identity pushes (IRSA, GKE WI); a blank variable means the default, like every other.
         registry_secret=""
-        if settings.kubernetes.registry_secret.lower() == "none"
-        else settings.kubernetes.registry_secret,
-        cache_repo=settings.kubernetes.cache_repo
-        or f"{registries.repository(registries.registry(settings), automation.spec.model_id)}/cache",
-        service_account=settings.kubernetes.image_service_account,
-        model_id=automation.spec.model_id,
+        if settings.registry_secret.lower() == "none"
+        else settings.registry_secret,
+        cache_repo=settings.cache_repo
+        or f"{registries.repository(registries.registry(settings), automation.model_id)}/cache",
+        service_account=settings.image_service_account,
+        model_id=automation.model_id,
         main_dir=build.main_dir,
         dependency_file=build.dependency_file_path or "",
         mount=build_pod.artifact_mount(settings),
-        pvc=settings.kubernetes.artifact_pvc,
+        pvc=settings.artifact_pvc,
         labels=labels,
     )
 
@@ -205,11 +203,9 @@ class ImageIdentity:
         }
 
 
-def image_identity(p: ImagePodPlan, build_xcom: Any) -> ImageIdentity:
-    if not isinstance(build_xcom, dict) or not build_xcom.get("build_id") or not build_xcom.get("commit"):
-        raise ValueError(f"the build XCom lacks build_id/commit: {build_xcom!r}")
-    commit, build_id = str(build_xcom["commit"]), str(build_xcom["build_id"])
-    return ImageIdentity(registries.tagged(p.registry, p.model_id, build_id), build_id, commit)
+def image_identity(p: ImagePodPlan, build: BuildResult) -> ImageIdentity:
+    image = registries.tagged(p.registry, p.model_id, build.build_id)
+    return ImageIdentity(image, build.build_id, build.commit)
 
 
 @functools.lru_cache(maxsize=1)
@@ -220,13 +216,14 @@ def _operator_class():
     class KanikoPodOperator(KubernetesPodOperator):
         template_fields = ()  # nothing user-written is Jinja-rendered
 
-        def __init__(self, *, image_plan: ImagePodPlan, automation_name: str, **kwargs: Any):
+        def __init__(self, *, image_plan: ImagePodPlan, automation_name: str, inputs: RunInputs, **kwargs: Any):
             super().__init__(**kwargs)
             self.image_plan = image_plan
             self.automation_name = automation_name
+            self.inputs = inputs
 
         def run_identity(self, context) -> ImageIdentity:
-            return image_identity(self.image_plan, context["ti"].xcom_pull(task_ids="build"))
+            return image_identity(self.image_plan, self.inputs.build(context))
 
         def build_pod_request_obj(self, context=None, *, dry_run: bool = False):
             pod = super().build_pod_request_obj(context, dry_run=dry_run)
@@ -242,39 +239,30 @@ def _operator_class():
         def execute(self, context):
             ident = self.run_identity(context)
             result = super().execute(context)  # Kaniko exits non-zero when the build or the push fails
-            return pushed(ident, result)
+            return pushed(ident, result).to_xcom()
 
     return KanikoPodOperator
 
 
-def pushed(ident: ImageIdentity, result: Any) -> dict:
-    """The push_image XCom: the image by digest (what deploy runs) and the tag it was pushed under."""
+def pushed(ident: ImageIdentity, result: Any) -> ImageResult:
+    """The push_image result: the image by digest (what deploy runs) and the tag it was pushed under."""
     digest = result.get("digest") if isinstance(result, dict) else None
     if not isinstance(digest, str) or not digest.startswith("sha256:"):
         raise RuntimeError(f"Kaniko pushed {ident.image} but reported no digest (XCom sidecar gave {result!r})")
     ref = registries.by_digest(ident.image, digest)
     log.info("pushed serving image %s as %s", ident.image, ref)
-    return {"image": ref, "tag": ident.image, "digest": digest, "pushed": True, "build_id": ident.build_id}
+    return ImageResult(image=ref, tag=ident.image, digest=digest, pushed=True, build_id=ident.build_id)
 
 
-def not_pushed(reason: str) -> dict:
-    log.warning("push_image: not building a serving image: %s", reason)
-    return {"image": None, "pushed": False, "reason": reason}
-
-
-def image_operator(automation: LoadedAutomation, settings: Settings):
-    """The ``push_image`` task: a Kaniko pod, or a visible no-op when the definition says push_image: false."""
-    if not automation.spec.action.build_spec.push_image:
-        from airflow.providers.standard.operators.python import PythonOperator
-
-        reason = f"push_image is false in {automation.name}'s build_spec: no serving image is built or pushed"
-        return PythonOperator(task_id="push_image", python_callable=partial(not_pushed, reason))
+def image_operator(automation: Automation, settings: KubernetesSettings, inputs: RunInputs):
+    """The ``push_image`` task: a Kaniko pod."""
     p = plan(automation, settings)
     return _operator_class()(
-        task_id="push_image",
+        task_id=TaskId.push_image.value,
         image_plan=p,
         automation_name=automation.name,
-        kubernetes_conn_id=settings.kubernetes.conn_id,
+        inputs=inputs,
+        kubernetes_conn_id=settings.conn_id,
         namespace=p.namespace,
         name=p.name,
         image=p.kaniko_image,
@@ -283,21 +271,18 @@ def image_operator(automation: LoadedAutomation, settings: Settings):
         do_xcom_push=True,  # the digest, see KANIKO_SCRIPT
         xcom_sidecar_container_security_context=security.container_context(),
         get_logs=True,
-        on_finish_action=settings.kubernetes.on_finish_action,
+        on_finish_action=settings.on_finish_action,
         deferrable=False,
         reattach_on_restart=True,
     )
 
 
-def render_image(automation: LoadedAutomation, settings: Settings) -> list[dict]:
-    """The Kaniko pod as the operator would create it, or [] when push_image is false."""
-    if not automation.spec.action.build_spec.push_image:
-        return []
+def render_image(automation: Automation, settings: KubernetesSettings) -> list[dict]:
+    """The Kaniko pod as the operator would create it."""
     from kubernetes.client import ApiClient
 
-    operator = image_operator(automation, settings)
-    context = render_context(automation.name, "push_image")
-    context["ti"].xcom_pull = lambda task_ids=None, key="return_value": dict(RENDER_BUILD)
+    operator = image_operator(automation, settings, RENDER_INPUTS)
+    context = render_context(automation.name, TaskId.push_image.value)
     with contextlib.redirect_stdout(io.StringIO()):
         pod = operator.build_pod_request_obj(context, dry_run=True)
     return [ApiClient().sanitize_for_serialization(pod)]

@@ -15,19 +15,14 @@ Table entries describe nodes with one small vocabulary:
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
-from ...settings import PROJECT_ROOT, get_settings
+from ...placement_tables import profiles, tables  # noqa: F401 - profiles is part of this module's interface
+from ...settings import get_settings
 from ...spec import BuildSpecifications, ClientResources, CpuResources, DeploymentSpecifications, GpuResources
 from ...spec.enums import GpuType, PurchaseOption
 
-CONFIG_DIR = PROJECT_ROOT / "include" / "config" / "kubernetes"
-TABLES = ("gpu_types", "instance_sizes", "purchase_options")
 _SELECTOR_KEYS = ("match", "avoid", "prefer", "tolerations")
 
 
@@ -79,62 +74,6 @@ def _unique(items: tuple[dict, ...]) -> tuple[dict, ...]:
 
 
 # ---------------------------------------------------------------------------------------------------- tables
-
-
-PROFILES_DIR = CONFIG_DIR / "profiles"
-DEFAULT_PROFILE = "gfd"  # NVIDIA GPU Feature Discovery labels: the shipped tables themselves
-
-
-def profiles() -> list[str]:
-    return sorted([DEFAULT_PROFILE, *(p.stem for p in PROFILES_DIR.glob("*.yaml"))])
-
-
-def tables() -> dict[str, dict]:
-    """Shipped tables, then the provider profile, then the override file; cached per file and mtime."""
-    kube = get_settings().kubernetes
-    override = kube.placement_file
-    stamp = Path(override).stat().st_mtime_ns if override else 0
-    return _load_tables(override, stamp, str(kube.placement_profile))
-
-
-@functools.lru_cache(maxsize=8)
-def _load_tables(override: str, _stamp: int, profile: str = DEFAULT_PROFILE) -> dict[str, dict]:
-    loaded = {name: _read_yaml(CONFIG_DIR / f"{name}.yaml") for name in TABLES}
-    if profile != DEFAULT_PROFILE:
-        path = PROFILES_DIR / f"{profile}.yaml"
-        if not path.exists():
-            raise ValueError(f"AUTOMATIONS_K8S_PLACEMENT_PROFILE={profile!r} is not one of {profiles()}")
-        for name, table in _read_yaml(path).items():
-            loaded[name] = _profile_table(name, loaded[name], table)
-    if override:
-        extra = _read_yaml(Path(override))
-        unknown = set(extra) - set(TABLES)
-        if unknown:
-            raise ValueError(f"{override}: unknown keys {sorted(unknown)}; expected some of {list(TABLES)}")
-        for name in TABLES:
-            loaded[name] = _override_table(name, loaded[name], extra.get(name) or {})
-    return loaded
-
-
-def _profile_table(name: str, base: dict, profile: dict) -> dict:
-    """A provider profile's table: GPU types are replaced as a whole when it says so (a GPU the provider does not
-    offer must be an error, not a GFD label nothing carries); other entries replace the shipped ones."""
-    if name == "gpu_types" and profile.get("replace_types"):
-        return {**base, **{k: v for k, v in profile.items() if k != "replace_types"}, "types": profile.get("types", {})}
-    return _override_table(name, base, profile)
-
-
-def _override_table(name: str, base: dict, extra: dict) -> dict:
-    if name != "gpu_types":  # entries replace entries: a half-merged instance size would surprise
-        return {**base, **extra}
-    return {**base, **extra, "types": {**base.get("types", {}), **(extra.get("types") or {})}}
-
-
-def _read_yaml(path: Path) -> dict:
-    data = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
-    return data
 
 
 # ---------------------------------------------------------------------------------------------------- selectors

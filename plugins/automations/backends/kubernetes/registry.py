@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ...settings import Settings
+from ...settings import KubernetesSettings
 
 _TAG_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -22,7 +22,7 @@ class RegistryNotConfigured(ValueError):
     pass
 
 
-def registry(settings: Settings) -> str:
+def registry(settings: KubernetesSettings) -> str:
     if "registry" not in settings.model_fields_set:
         raise RegistryNotConfigured(
             "the kubernetes backend needs a registry its nodes can pull from: set AUTOMATIONS_REGISTRY, for example "

@@ -19,13 +19,14 @@ from model_runtime import contract
 
 from ... import ids
 from ...artifacts import download_tar_to_dir, store_path
+from ...runs import BuildResult, CloneResult, RunInputs, TaskId
 from . import environment
 from .process import run_streaming
 from .store import upload_tree
 
 if TYPE_CHECKING:
-    from ...loader import LoadedAutomation
-    from ...settings import Settings
+    from ...settings import LocalSettings
+    from ...spec import Automation
 
 log = logging.getLogger(__name__)
 
@@ -34,26 +35,24 @@ class BuildFailed(RuntimeError):
     """A build step exited non-zero; the message carries the reason and the tail of its output."""
 
 
-def build_operator(automation: LoadedAutomation, settings: Settings):
+def build_operator(automation: Automation, settings: LocalSettings, inputs: RunInputs):
     from airflow.providers.standard.operators.python import PythonOperator
 
-    return PythonOperator(task_id="build", python_callable=functools.partial(build_task, automation, settings))
+    task = functools.partial(build_task, automation, settings, inputs)
+    return PythonOperator(task_id=TaskId.build.value, python_callable=task)
 
 
-def render(automation: LoadedAutomation, settings: Settings) -> list[dict]:
+def render(automation: Automation, settings: LocalSettings) -> list[dict]:
     return []  # a local build creates no Kubernetes objects
 
 
-def build_task(automation: LoadedAutomation, settings: Settings, **context: Any) -> dict:
-    clone = context["ti"].xcom_pull(task_ids="clone")
-    if not clone or not clone.get("commit"):
-        raise BuildFailed(f"{automation.name}: the clone task returned no commit ({clone!r})")
-    return run_build(automation, settings, clone, context["run_id"])
+def build_task(automation: Automation, settings: LocalSettings, inputs: RunInputs, **context: Any) -> dict:
+    return run_build(automation, settings, inputs.clone(context), context["run_id"]).to_xcom()
 
 
-def runtime_env(automation: LoadedAutomation, build_id: str, uv: str | None) -> dict[str, str]:
+def runtime_env(automation: Automation, build_id: str, uv: str | None) -> dict[str, str]:
     """What the runtime reads: the spec's env_vars, its parameters (JSON), and who/what is being built."""
-    spec = automation.spec
+    spec = automation
     env = dict(spec.action.build_spec.env)
     env[contract.ENV_PARAMETERS] = json.dumps(spec.action.build_spec.parameters)
     env[contract.ENV_BUILD_ID] = build_id
@@ -80,19 +79,19 @@ def fetch_source(source_uri: str, workspace: Path) -> Path:
 
 
 def run_build(
-    automation: LoadedAutomation,
-    settings: Settings,
-    clone: dict,
+    automation: Automation,
+    settings: LocalSettings,
+    clone: CloneResult,
     run_id: str,
     emit: Callable[[str], None] = log.info,
-) -> dict:
+) -> BuildResult:
     """Build ``clone``'s source; returns the build XCom. Raises BuildFailed on a failing test or build."""
-    build_spec = automation.spec.action.build_spec
-    build_id = ids.build_id(automation.name, clone["commit"], run_id)
+    build_spec = automation.action.build_spec
+    build_id = ids.build_id(automation.name, clone.commit, run_id)
     workspace = settings.workspaces_dir / build_id
-    source = fetch_source(clone["source_uri"], workspace)
-    main_dir = clone.get("main_dir") or build_spec.main_dir
-    emit(f"building {automation.name} commit {clone['commit'][:12]} as {build_id}")
+    source = fetch_source(clone.source_uri, workspace)
+    main_dir = clone.main_dir or build_spec.main_dir
+    emit(f"building {automation.name} commit {clone.commit[:12]} as {build_id}")
     benv = environment.create(settings.envs_dir / build_id)
     env = benv.process_env(runtime_env(automation, build_id, environment.find_uv()))
     python, output = str(benv.python), workspace / "output"
@@ -102,14 +101,14 @@ def run_build(
     result = contract.BuildResult.read(output / contract.RESULT_FILE)
     artifact_uri = upload_tree(output, store_path(settings, automation.name, "builds", build_id))
     emit(f"metrics {json.dumps(result.metrics, sort_keys=True)}; artifact {artifact_uri}")
-    return {
-        "metrics": result.metrics,
-        "build_id": build_id,
-        "artifact_uri": artifact_uri,
-        "commit": clone["commit"],
-        "tests": result.tests,
-        "warnings": result.warnings,
-        "python": python,
-        "runtime_path": str(benv.runtime_path),
-        "local_artifact": str(output),
-    }
+    return BuildResult(
+        metrics=result.metrics,
+        build_id=build_id,
+        artifact_uri=artifact_uri,
+        commit=clone.commit,
+        tests=result.tests,
+        warnings=result.warnings,
+        python=python,
+        runtime_path=str(benv.runtime_path),
+        local_artifact=str(output),
+    )

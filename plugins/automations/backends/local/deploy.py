@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from model_runtime import contract
 
@@ -26,6 +26,7 @@ from ...gateway import control as gateway
 from ...gateway import ports
 from ...gateway.supervise import launch_path
 from ...ids import safe_path_part
+from ...runs import BuildResult, DeployResult, ImageResult
 from ..errors import DeployFailed
 from . import registry, retention
 from .environment import child_env
@@ -33,8 +34,8 @@ from .process import stop_group
 from .store import download_tree
 
 if TYPE_CHECKING:
-    from ...loader import LoadedAutomation
-    from ...settings import Settings
+    from ...settings import LocalSettings
+    from ...spec import Automation
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class ServerPlan:
     timeout_s: int
 
 
-def render(automation: LoadedAutomation, settings: Settings) -> list[dict]:
+def render(automation: Automation, settings: LocalSettings) -> list[dict]:
     return []  # a local deploy creates no Kubernetes objects
 
 
@@ -69,8 +70,8 @@ def connect_host(host: str) -> str:
     return "127.0.0.1" if host in ("", "0.0.0.0") else ("::1" if host == "::" else host)
 
 
-def server_env(automation: LoadedAutomation, build_id: str, runtime_path: str, base: dict[str, str]) -> dict:
-    spec = automation.spec.action.deployment_spec
+def server_env(automation: Automation, build_id: str, runtime_path: str, base: dict[str, str]) -> dict:
+    spec = automation.action.deployment_spec
     env = child_env(base)
     env.update(spec.env)
     env.update(
@@ -80,7 +81,7 @@ def server_env(automation: LoadedAutomation, build_id: str, runtime_path: str, b
             contract.ENV_MAX_BATCH: str(spec.max_batch_size),
             contract.ENV_DAEMON_MODE: str(spec.daemon_mode).lower(),
             contract.ENV_BUILD_ID: build_id,
-            contract.ENV_MODEL_ID: automation.spec.model_id,
+            contract.ENV_MODEL_ID: automation.model_id,
             contract.ENV_AUTOMATION: automation.name,
             "PYTHONPATH": runtime_path,
         }
@@ -89,19 +90,19 @@ def server_env(automation: LoadedAutomation, build_id: str, runtime_path: str, b
 
 
 def plan_server(
-    automation: LoadedAutomation, build: dict, artifact: Path, port: int, settings: Settings, base_env: dict
+    automation: Automation, build: BuildResult, artifact: Path, port: int, settings: LocalSettings, base_env: dict
 ) -> ServerPlan:
     """Pure: the command, environment, endpoint and log file of the server for ``build``."""
-    spec = automation.spec.action.deployment_spec
-    host, build_id = settings.deploy_host, build["build_id"]
-    runtime_path = build.get("runtime_path") or str(Path(__file__).resolve().parents[3])
+    spec = automation.action.deployment_spec
+    host, build_id = settings.deploy_host, build.build_id
+    runtime_path = build.runtime_path or str(Path(__file__).resolve().parents[3])
     log_name = f"{registry.key(automation.name, spec.variation_name)}--{safe_path_part(build_id)}.log"
     port_host = f"[{connect_host(host)}]" if ":" in connect_host(host) else connect_host(host)
     return ServerPlan(
         automation=automation.name,
         variation=spec.variation_name,
         build_id=build_id,
-        command=tuple(contract.serve_command(build["python"], str(artifact), port, host)),
+        command=tuple(contract.serve_command(build.python or "python", str(artifact), port, host)),
         env=tuple(sorted(server_env(automation, build_id, runtime_path, base_env).items())),
         cwd=str(artifact),
         host=host,
@@ -113,14 +114,14 @@ def plan_server(
     )
 
 
-def local_artifact(build: dict, settings: Settings) -> Path:
+def local_artifact(build: BuildResult, settings: LocalSettings) -> Path:
     """The build's output directory on this machine, downloading it from the artifact store if needed."""
-    local = build.get("local_artifact")
+    local = build.local_artifact
     if local and (Path(local) / contract.ARTIFACT_FILE).is_file():
         return Path(local)
-    target = settings.deployments_dir / "artifacts" / safe_path_part(build["build_id"])
+    target = settings.deployments_dir / "artifacts" / safe_path_part(build.build_id)
     if not (target / contract.ARTIFACT_FILE).is_file():
-        download_tree(build["artifact_uri"], target)
+        download_tree(build.artifact_uri, target)
     return target
 
 
@@ -174,8 +175,8 @@ def wait_healthy(plan: ServerPlan, proc: subprocess.Popen) -> None:
     )
 
 
-def record_of(plan: ServerPlan, pid: int, stable_port: int, automation: LoadedAutomation) -> registry.Deployment:
-    spec = automation.spec.action.deployment_spec
+def record_of(plan: ServerPlan, pid: int, stable_port: int, automation: Automation) -> registry.Deployment:
+    spec = automation.action.deployment_spec
     return registry.Deployment(
         automation=plan.automation,
         variation=plan.variation,
@@ -188,7 +189,7 @@ def record_of(plan: ServerPlan, pid: int, stable_port: int, automation: LoadedAu
         log_file=plan.log_file,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         upstream=plan.endpoint,
-        model_id=automation.spec.model_id,
+        model_id=automation.model_id,
         weight=spec.traffic_weight,
     )
 
@@ -207,15 +208,17 @@ def drain_s(plan: ServerPlan) -> float:
     return float(dict(plan.env).get(contract.ENV_DRAIN_S) or 30) + 5
 
 
-def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], settings: Settings) -> dict[str, Any]:
+def deploy(
+    automation: Automation, build: BuildResult, image: Optional[ImageResult], settings: LocalSettings
+) -> DeployResult:
     """Serve ``build`` for the automation's variation; the previous server is stopped only after the switch."""
-    variation = automation.spec.action.deployment_spec.variation_name
+    variation = automation.action.deployment_spec.variation_name
     directory = settings.deployments_dir
-    if not Path(build.get("python") or "").is_file():
+    if not Path(build.python or "").is_file():
         # The server runs in the build's own venv: without it the model's dependencies are not installed anywhere.
         raise DeployFailed(
-            f"{automation.name}: the build environment {build.get('python')!r} of build "
-            f"{build.get('build_id')} no longer exists on this machine; rebuild to deploy it"
+            f"{automation.name}: the build environment {build.python!r} of build "
+            f"{build.build_id} no longer exists on this machine; rebuild to deploy it"
         )
     host, key = settings.deploy_host, registry.key(automation.name, variation)
     with registry.locked(directory, automation.name, variation):
@@ -237,14 +240,13 @@ def deploy(automation: LoadedAutomation, build: dict, image: Optional[dict], set
         if previous is not None and previous.pid != proc.pid:
             registry.stop(previous, grace_s=drain_s(plan))
     retention.prune(settings, automation.name)
-    return {
-        "endpoint": record.endpoint,
-        "model_endpoint": model_endpoint(directory, host, record.model_id),
-        "upstream": plan.endpoint,
-        "pid": proc.pid,
-        "build_id": plan.build_id,
-        "variation": variation,
-    }
+    details = {"model_endpoint": model_endpoint(directory, host, record.model_id), "upstream": plan.endpoint}
+    return DeployResult(
+        endpoint=record.endpoint,
+        build_id=plan.build_id,
+        variation=variation,
+        details={**details, "pid": proc.pid},
+    )
 
 
 def _remove_docker(deployment: registry.Deployment) -> None:
@@ -264,7 +266,7 @@ def model_endpoint(directory: Path, host: str, model_id: str) -> str:
     return f"{gateway.url(host, ports.assign(directory, ports.MODELS_KEY, host))}/v1/{model_id}/predict"
 
 
-def undeploy(settings: Settings, automation: str, variation: Optional[str] = None) -> list[registry.Deployment]:
+def undeploy(settings: LocalSettings, automation: str, variation: Optional[str] = None) -> list[registry.Deployment]:
     """Stop the automation's servers (one variation, or all); returns the ones stopped."""
     stopped = []
     for deployment in registry.all_deployments(settings.deployments_dir):

@@ -12,7 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ...settings import Settings
+from ...settings import LocalSettings
 from . import registry
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def _build_dirs(folder: Path, automation: str) -> list[Path]:
     return [p for p in folder.iterdir() if p.is_dir() and pattern.match(p.name)]
 
 
-def prunable(settings: Settings, automation: str, keep: int) -> list[str]:
+def prunable(settings: LocalSettings, automation: str, keep: int) -> list[str]:
     """Build ids whose environment and workspace may go, oldest last-use first."""
     deployed = {d.build_id for d in registry.all_deployments(settings.deployments_dir) if d.automation == automation}
     envs = sorted(_build_dirs(settings.envs_dir, automation), key=lambda p: p.stat().st_mtime, reverse=True)
@@ -33,9 +33,9 @@ def prunable(settings: Settings, automation: str, keep: int) -> list[str]:
     return [p.name for p in reversed(envs) if p.name not in deployed | newest]
 
 
-def prune(settings: Settings, automation: str, keep: int | None = None) -> list[str]:
+def prune(settings: LocalSettings, automation: str, keep: int | None = None) -> list[str]:
     """Remove the prunable builds' environments and workspaces; returns their build ids."""
-    removed = prunable(settings, automation, settings.local.keep_builds if keep is None else keep)
+    removed = prunable(settings, automation, settings.keep_builds if keep is None else keep)
     for build_id in removed:
         for folder in (settings.envs_dir, settings.workspaces_dir):
             shutil.rmtree(folder / build_id, ignore_errors=True)

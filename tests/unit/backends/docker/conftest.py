@@ -46,4 +46,4 @@ def settings(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_DOCKER_NETWORK", "none")
     monkeypatch.setenv("AUTOMATIONS_DOCKER_BUILD_TIMEOUT", "123")
     monkeypatch.setenv("AUTOMATIONS_REGISTRY", "localhost:5000")
-    return get_settings()
+    return get_settings().docker

@@ -4,12 +4,13 @@ import pytest
 
 from automations.backends.docker.build import build_operator, render
 from automations.backends.docker.build_task import DockerBuildOperator, _CpuLimitedClient
+from automations.tasks import XCOM_INPUTS
 
 pytestmark = pytest.mark.unit
 
 
 def test_operator_carries_the_plan(automation, settings):
-    op = build_operator(automation, settings)
+    op = build_operator(automation, settings, XCOM_INPUTS)
     assert isinstance(op, DockerBuildOperator)
     assert op.task_id == "build"
     assert op.image == "automations-base:test"
@@ -22,7 +23,7 @@ def test_operator_carries_the_plan(automation, settings):
 
 
 def test_gpu_resources_become_device_requests(make_automation, settings):
-    op = build_operator(make_automation(resources={"gpu_type": "NVIDIA_A10G", "gpu_amount": 2}), settings)
+    op = build_operator(make_automation(resources={"gpu_type": "NVIDIA_A10G", "gpu_amount": 2}), settings, XCOM_INPUTS)
     [request] = op.device_requests
     assert request["Count"] == 2 and request["Capabilities"] == [["gpu"]]
 
@@ -31,7 +32,7 @@ def test_network_is_a_setting(automation, settings, monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_DOCKER_NETWORK", "bridge")
     from automations.settings import get_settings
 
-    assert build_operator(automation, get_settings()).network_mode == "bridge"
+    assert build_operator(automation, get_settings().docker, XCOM_INPUTS).network_mode == "bridge"
 
 
 class FakeApiClient:

@@ -30,9 +30,9 @@ def test_gpu_resources_request_gpus():
     assert limits.mem_limit == memory_bytes(resources.DEFAULT_GPU_MEMORY)
 
 
-def test_client_resources_use_the_instance_table(monkeypatch):
-    monkeypatch.setattr(resources, "for_instance", resources._from_table)
-    assert for_resources(ClientResources(instance="large")) == DockerResources(4, 8 * 2**30, 0)
+def test_client_resources_use_the_instance_table():
+    # include/config/kubernetes/instance_sizes.yaml: large is 4 CPUs and 14Gi; g5_xlarge has one A10G.
+    assert for_resources(ClientResources(instance="large")) == DockerResources(4, 14 * 2**30, 0)
     assert for_resources(ClientResources(instance="g5_xlarge")).gpus == 1
 
 
@@ -43,12 +43,7 @@ def test_client_resources_explicit_cpu_wins_over_instance():
 
 def test_unknown_instance_names_the_known_ones():
     with pytest.raises(ValueError, match="known: .*medium"):
-        resources._from_table("gigantic")
-
-
-def test_kubernetes_cpu_quantities():
-    assert resources._cpu_quantity("500m") == 0.5
-    assert resources._cpu_quantity("2") == 2.0
+        resources.for_instance("gigantic")
 
 
 def test_cpu_limit_is_clamped_to_the_engine():

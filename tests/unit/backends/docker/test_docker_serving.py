@@ -7,9 +7,10 @@ import pytest
 from automations.backends.docker.deploy import plan_container
 from automations.backends.docker.image import ARTIFACT_DIR, PORT, render_dockerfile, serving_labels
 from model_runtime import contract
+from support.runs import build_result
 
 pytestmark = pytest.mark.unit
-BUILD = {"build_id": "tiny-0123456789-abcdef", "commit": "0123456789abcdef" * 2, "artifact_uri": "file:///x"}
+BUILD = build_result({}, "tiny-0123456789-abcdef", commit="0123456789abcdef" * 2, artifact_uri="file:///x")
 
 
 def test_dockerfile_serves_the_artifact_with_model_runtime(automation):

@@ -14,7 +14,6 @@ import yaml
 
 from automations.backends.kubernetes import autoscaling, deploy, manifests
 from automations.environments import Environment
-from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from automations.spec import Automation, AutoScaleQuerySpec
 from automations.spec.enums import AggregationType, MetricType
@@ -34,7 +33,7 @@ def keda_schema() -> dict:
     return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
-def automation(scale: dict | None) -> LoadedAutomation:
+def automation(scale: dict | None) -> Automation:
     data = {
         "name": "churn",
         "model_id": "churn_model",
@@ -43,11 +42,12 @@ def automation(scale: dict | None) -> LoadedAutomation:
             "deployment_spec": {"variation_name": "b", **({"auto_scale_config": scale} if scale else {})},
         },
     }
-    return LoadedAutomation(spec=Automation.model_validate(data), source=Path("churn.yaml"))
+    return Automation.model_validate(data)
 
 
 def plan(scale: dict | None, keda: bool = True) -> manifests.DeployPlan:
-    settings = get_settings().replace(kubernetes={"keda_enabled": keda, "prometheus_url": "http://prom.monitoring:9090"})
+    changes = {"keda_enabled": keda, "prometheus_url": "http://prom.monitoring:9090"}
+    settings = get_settings().replace(kubernetes=changes).kubernetes
     return deploy.plan_for(automation(scale), settings, ENV, "reg/churn_model:abc", "abc", "build-1")
 
 
@@ -236,7 +236,8 @@ def test_no_autoscaler_without_auto_scale_config():
 
 @pytest.mark.parametrize("requests, series", [("server", "model_server_requests_total"), ("istio", "istio_requests")])
 def test_the_request_metrics_setting_picks_the_series_in_the_scaled_object(requests, series):
-    settings = get_settings().replace(kubernetes={"request_metrics": requests, "prometheus_url": "http://prom:9090"})
+    changes = {"request_metrics": requests, "prometheus_url": "http://prom:9090"}
+    settings = get_settings().replace(kubernetes=changes).kubernetes
     scale = {"min_replica_count": 1, "max_replica_count": 3, "triggers": [
         {"query_spec": {"metric_type": "throughput", "aggregation_type": "avg", "time_period": 2}, "threshold": 50}]}
     plan = deploy.plan_for(automation(scale), settings, ENV, "reg/churn_model:abc", "abc", "build-1")

@@ -3,7 +3,6 @@ hand-over to the autoscaler, pruning of autoscalers no longer rendered, dry runs
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +11,9 @@ from tests.support.kube_fake import FakeApiServer
 from automations.backends.errors import DeployFailed
 from automations.backends.kubernetes import deploy
 from automations.backends.kubernetes.client import KubeApiError
-from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from automations.spec import Automation
+from support.runs import build_result
 
 pytestmark = [pytest.mark.unit, pytest.mark.kubernetes_fake]
 
@@ -22,7 +21,7 @@ NS, NAME = "models", "churn-model-default"
 SCALE = {"min_replica_count": 2, "max_replica_count": 10}
 
 
-def automation(**deployment_spec: Any) -> LoadedAutomation:
+def automation(**deployment_spec: Any) -> Automation:
     data = {
         "name": "churn",
         "model_id": "churn_model",
@@ -31,19 +30,20 @@ def automation(**deployment_spec: Any) -> LoadedAutomation:
             "deployment_spec": {"number_of_pods": 3, "deployment_timeout": 60, **deployment_spec},
         },
     }
-    return LoadedAutomation(spec=Automation.model_validate(data), source=Path("churn.yaml"))
+    return Automation.model_validate(data)
 
 
 @pytest.fixture()
 def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(tmp_path / "environments.yaml"))
-    return get_settings().replace(kubernetes={"namespace": NS, "conn_id": "k8s_main"}, registry="reg.example")
+    settings = get_settings().replace(kubernetes={"namespace": NS, "conn_id": "k8s_main"}, registry="reg.example")
+    return settings.kubernetes
 
 
-def run(fake: FakeApiServer, settings, commit: str, auto: LoadedAutomation, **overrides: Any) -> dict[str, Any]:
-    build = {"commit": commit, "build_id": f"churn-{commit[:6]}", "metrics": {}}
-    s = settings.replace(kubernetes=overrides) if overrides else settings
-    return deploy.deploy(auto, build, None, s, client_factory=lambda conn: fake, clock=fake.clock)
+def run(fake: FakeApiServer, settings, commit: str, auto: Automation, **overrides: Any) -> dict[str, Any]:
+    build = build_result({}, f"churn-{commit[:6]}", commit=commit)
+    s = settings.replace(**overrides) if overrides else settings
+    return deploy.deploy(auto, build, None, s, client_factory=lambda conn: fake, clock=fake.clock).to_xcom()
 
 
 def replicas(fake: FakeApiServer) -> int:

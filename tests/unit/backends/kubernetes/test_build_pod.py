@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import kubernetes_validate
 import pytest
 import yaml
 
+from automations import runs
 from automations.backends.kubernetes import build, build_pod, placement
-from automations.loader import LoadedAutomation
+from automations.runs import CloneResult
 from automations.settings import get_settings
 from automations.spec import Automation
 from automations.spec.enums import GpuType
+from automations.tasks import XCOM_INPUTS
 from model_runtime import contract
+from support.runs import clone_result
 
 pytestmark = pytest.mark.unit
 
@@ -23,7 +25,12 @@ TOKEN = "ghp_Zx9Qm4Lr7Tn2Vb8Kc1Wd5Hy3Js6Pf0Ga4Ue"  # looks real; must never reac
 COMMIT = "3f2a9c1d5e7b8a0f4c6d2e1b9a8f7e6d5c4b3a21"
 
 
-def automation(name: str = "churn_model", **build_fields) -> LoadedAutomation:
+def k8s():
+    """The kubernetes backend's settings slice, read now (tests set variables per case)."""
+    return get_settings().kubernetes
+
+
+def automation(name: str = "churn_model", **build_fields) -> Automation:
     spec = Automation.model_validate(
         {
             "name": name,
@@ -31,7 +38,7 @@ def automation(name: str = "churn_model", **build_fields) -> LoadedAutomation:
             "action": {"build_spec": {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}},
         }
     )
-    return LoadedAutomation(spec, Path(f"/defs/{name}.yaml"))
+    return spec
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +90,7 @@ CASES = {
 @pytest.mark.parametrize("source", ["artifact", "git"])
 def test_rendered_pods_are_valid_kubernetes(case, source, monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", source)
-    docs = build.render(automation(**CASES[case]), get_settings())
+    docs = build.render(automation(**CASES[case]), k8s())
     for doc in docs:
         assert_valid(doc)
     pod = pod_of(docs)
@@ -93,7 +100,7 @@ def test_rendered_pods_are_valid_kubernetes(case, source, monkeypatch):
 
 @pytest.mark.parametrize("gpu_type", list(GpuType))
 def test_gpu_pod_requests_gpus_and_selects_the_type(gpu_type):
-    pod = pod_of(build.render(automation(resources={"gpu_type": gpu_type.value, "gpu_amount": 4}), get_settings()))
+    pod = pod_of(build.render(automation(resources={"gpu_type": gpu_type.value, "gpu_amount": 4}), k8s()))
     assert container(pod, "base")["resources"]["limits"]["nvidia.com/gpu"] == "4"
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["spec"]["tolerations"]
     expected = placement.for_gpu(placement.GpuResources(gpu_type=gpu_type))
@@ -105,7 +112,7 @@ def test_gpu_pod_requests_gpus_and_selects_the_type(gpu_type):
 
 
 def test_main_container_runs_the_runtime_contract():
-    pod = pod_of(build.render(automation(main_dir="src_main", dependency_file_path="main/req.txt"), get_settings()))
+    pod = pod_of(build.render(automation(main_dir="src_main", dependency_file_path="main/req.txt"), k8s()))
     base = container(pod, "base")
     assert base["command"][:2] == ["sh", "-c"]
     script = base["command"][2]
@@ -125,23 +132,23 @@ def test_main_container_runs_the_runtime_contract():
 
 def test_env_vars_parameters_and_identity_reach_the_pod():
     pod = pod_of(
-        build.render(automation(env_vars=["FOO=bar", "MODEL_ID=spoofed"], parameters={"epochs": 3}), get_settings())
+        build.render(automation(env_vars=["FOO=bar", "MODEL_ID=spoofed"], parameters={"epochs": 3}), k8s())
     )
     env = env_of(container(pod, "base"))
     assert env["FOO"] == "bar"
     assert env[contract.ENV_MODEL_ID] == "churn-model"  # the contract's names win over user env
     assert json.loads(env[contract.ENV_PARAMETERS]) == {"epochs": "3"}
     assert env[contract.ENV_AUTOMATION] == "churn_model"
-    assert env[build_pod.ENV_COMMIT] == build.RENDER_COMMIT
+    assert env[build_pod.ENV_COMMIT] == runs.RENDER_COMMIT
     assert env[contract.ENV_BUILD_ID] == build.build_pod.make_build_id(
-        "churn_model", build.RENDER_COMMIT, build.RENDER_RUN_ID
+        "churn_model", runs.RENDER_COMMIT, build.RENDER_RUN_ID
     )
-    assert env[build_pod.ENV_SOURCE_TARBALL] == f"/artifacts/churn_model/sources/{build.RENDER_COMMIT}.tar.gz"
+    assert env[build_pod.ENV_SOURCE_TARBALL] == f"/artifacts/churn_model/sources/{runs.RENDER_COMMIT}.tar.gz"
 
 
 def test_tags_become_label_safe_labels():
     tags = ["prod", "team:ml", "x" * 80, "--"]
-    labels = pod_of(build.render(automation(tags=tags), get_settings()))["metadata"]["labels"]
+    labels = pod_of(build.render(automation(tags=tags), k8s()))["metadata"]["labels"]
     assert labels["tag.automations/prod"] == "true" and labels["tag.automations/team-ml"] == "true"
     long_keys = [k for k in labels if k.startswith("tag.automations/xxx")]
     assert len(long_keys) == 1 and len(long_keys[0].split("/")[1]) == 63
@@ -157,15 +164,15 @@ def test_label_value_is_valid_and_unique_when_truncated():
 
 def test_base_image_overrides_the_default_image(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_BUILD_IMAGE", "registry.local/py:3.11")
-    assert container(pod_of(build.render(automation(), get_settings())), "base")["image"] == "registry.local/py:3.11"
-    custom = pod_of(build.render(automation(base_image="acme/ml:1.2"), get_settings()))
+    assert container(pod_of(build.render(automation(), k8s())), "base")["image"] == "registry.local/py:3.11"
+    custom = pod_of(build.render(automation(base_image="acme/ml:1.2"), k8s()))
     assert container(custom, "base")["image"] == "acme/ml:1.2"
     assert container(custom, "source", init=True)["image"] == "acme/ml:1.2"
 
 
 def test_iam_role_gives_a_service_account_with_the_irsa_annotation():
     role = "arn:aws:iam::123456789012:role/trainer"
-    docs = build.render(automation(assumed_iam_role=role), get_settings())
+    docs = build.render(automation(assumed_iam_role=role), k8s())
     account = next(d for d in docs if d["kind"] == "ServiceAccount")
     assert_valid(account)
     assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": role}
@@ -176,30 +183,30 @@ def test_iam_role_gives_a_service_account_with_the_irsa_annotation():
 
 def test_configured_shared_service_account_is_used_but_never_given_an_automations_role(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SERVICE_ACCOUNT", "builder")
-    pod = pod_of(build.render(automation(), get_settings()))
+    pod = pod_of(build.render(automation(), k8s()))
     assert pod["spec"]["serviceAccountName"] == "builder"
     role = "arn:aws:iam::123456789012:role/trainer"
-    docs = build.render(automation(assumed_iam_role=role), get_settings())
+    docs = build.render(automation(assumed_iam_role=role), k8s())
     account = next(d for d in docs if d["kind"] == "ServiceAccount")
     assert account["metadata"]["name"] == pod_of(docs)["spec"]["serviceAccountName"] == "churn-model-build"
 
 
 def test_operator_settings_timeout_cleanup_logs_and_xcom(monkeypatch):
-    op = build.build_operator(automation(provision_instance_timeout=15), get_settings())
+    op = build.build_operator(automation(provision_instance_timeout=15), k8s(), XCOM_INPUTS)
     assert op.task_id == "build" and op.do_xcom_push and op.get_logs and not op.deferrable
     assert op.startup_timeout_seconds == 15 * 60
     assert op.on_finish_action.value == "delete_succeeded_pod"
     assert op.namespace == "models" and op.kubernetes_conn_id == "kubernetes_default"
     assert op.template_fields == ()
     monkeypatch.setenv("AUTOMATIONS_K8S_ON_FINISH_ACTION", "keep_pod")
-    assert build.build_operator(automation(), get_settings()).on_finish_action.value == "keep_pod"
+    assert build.build_operator(automation(), k8s(), XCOM_INPUTS).on_finish_action.value == "keep_pod"
     monkeypatch.setenv("AUTOMATIONS_K8S_ON_FINISH_ACTION", "explode")
     with pytest.raises(ValueError, match="AUTOMATIONS_K8S_ON_FINISH_ACTION"):
-        build.build_operator(automation(), get_settings())
+        build.build_operator(automation(), k8s(), XCOM_INPUTS)
 
 
 def test_jinja_in_user_text_is_not_rendered():
-    op = build.build_operator(automation(env_vars=["X={{ conn.github_token.password }}"]), get_settings())
+    op = build.build_operator(automation(env_vars=["X={{ conn.github_token.password }}"]), k8s(), XCOM_INPUTS)
     assert "env_vars" not in op.template_fields and "pod_template_dict" not in op.template_fields
 
 
@@ -207,7 +214,7 @@ def test_jinja_in_user_text_is_not_rendered():
 
 
 def test_artifact_source_unpacks_the_pinned_commit_and_needs_no_token():
-    pod = pod_of(build.render(automation(git_access_token_secret="github_token"), get_settings()))
+    pod = pod_of(build.render(automation(git_access_token_secret="github_token"), k8s()))
     source = container(pod, "source", init=True)
     assert source["command"] == [
         "python",
@@ -222,25 +229,25 @@ def test_artifact_source_unpacks_the_pinned_commit_and_needs_no_token():
 
 def test_git_source_takes_the_token_from_a_secret_ref_only_in_the_init_container(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "git")
-    pod = pod_of(build.render(automation(git_access_token_secret="github_token"), get_settings()))
+    pod = pod_of(build.render(automation(git_access_token_secret="github_token"), k8s()))
     source = container(pod, "source", init=True)
     env = env_of(source)
     assert env["GIT_TOKEN"] == {"secretKeyRef": {"name": "github-token", "key": "token"}}
     assert env["GIT_REPO"] == "https://github.com/acme/models.git" and env["GIT_SUBDIR"] == "churn"
-    assert env[build_pod.ENV_COMMIT] == build.RENDER_COMMIT
+    assert env[build_pod.ENV_COMMIT] == runs.RENDER_COMMIT
     assert "credential.helper" in source["command"][2]  # git reads the token from env through the helper
     assert "GIT_TOKEN" not in env_of(container(pod, "base"))
 
 
 def test_git_source_without_token_has_no_secret_ref(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "git")
-    pod = pod_of(build.render(automation(), get_settings()))
+    pod = pod_of(build.render(automation(), k8s()))
     assert "secretKeyRef" not in json.dumps(pod)
 
 
 def test_credentials_in_the_repo_url_are_dropped(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "git")
-    pod = pod_of(build.render(automation(git_uri=f"https://bot:{TOKEN}@github.com/acme/m.git#churn"), get_settings()))
+    pod = pod_of(build.render(automation(git_uri=f"https://bot:{TOKEN}@github.com/acme/m.git#churn"), k8s()))
     assert env_of(container(pod, "source", init=True))["GIT_REPO"] == "https://github.com/acme/m.git"
     assert TOKEN not in json.dumps(pod)
 
@@ -252,7 +259,7 @@ def test_no_secret_value_appears_anywhere_in_the_rendered_yaml(source, monkeypat
     monkeypatch.setenv("AIRFLOW_CONN_GITHUB_TOKEN", json.dumps({"conn_type": "http", "password": TOKEN}))
     monkeypatch.setenv("AIRFLOW_CONN_REGISTRY", json.dumps({"conn_type": "http", "password": TOKEN}))
     definition = automation(git_access_token_secret="github_token", env_vars=["GIT_TOKEN_NAME=github_token"])
-    text = yaml.safe_dump_all(build.render(definition, get_settings()))
+    text = yaml.safe_dump_all(build.render(definition, k8s()))
     assert "github-token" in text or source == "artifact"  # the Secret is named, its value never is
     assert TOKEN not in text and TOKEN[4:20] not in text
 
@@ -260,35 +267,35 @@ def test_no_secret_value_appears_anywhere_in_the_rendered_yaml(source, monkeypat
 def test_unknown_source_mode_is_refused(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "ftp")
     with pytest.raises(ValueError, match="AUTOMATIONS_K8S_SOURCE"):
-        build.build_operator(automation(), get_settings())
+        build.build_operator(automation(), k8s(), XCOM_INPUTS)
 
 
 # ------------------------------------------------------------------------------------------------ run-time pieces
 
 
 def test_identity_requires_a_commit_sha():
-    ident = build_pod.identity("m", {"commit": COMMIT}, "scheduled__2026")
+    ident = build_pod.identity("m", clone_result(COMMIT), "scheduled__2026")
     assert ident.commit == COMMIT and ident.build_id.startswith("m-3f2a9c1d5e-")
     for bad in (None, {}, {"commit": "main; rm -rf /"}, {"commit": 42}):
-        with pytest.raises(ValueError, match="commit"):
-            build_pod.identity("m", bad, "r")
+        with pytest.raises(ValueError, match="commit"):  # the clone result refuses it before identity() sees it
+            build_pod.identity("m", CloneResult.from_xcom(bad), "r")
 
 
 def test_build_xcom_follows_the_contract():
-    ident = build_pod.identity("m", {"commit": COMMIT}, "r1")
+    ident = build_pod.identity("m", clone_result(COMMIT), "r1")
     result = {
         "metrics": {"acc": 0.9, "f1": 1},
         "artifact": "model.pkl",
         "tests": {"passed": 3, "failed": 0},
         "python": "3.11",
     }
-    xcom = build.build_xcom(result, ident, "m", "file:///data/artifacts/")
+    xcom = build.build_result(result, ident, "m", "file:///data/artifacts/").to_xcom()
     assert xcom["metrics"] == {"acc": 0.9, "f1": 1.0}
     assert xcom["build_id"] == ident.build_id and xcom["commit"] == COMMIT
     assert xcom["artifact_uri"] == f"file:///data/artifacts/m/builds/{ident.build_id}"
     assert xcom["tests"] == {"passed": 3, "failed": 0}
     with pytest.raises(RuntimeError, match="no metrics"):
-        build.build_xcom(None, ident, "m", "file:///x")
+        build.build_result(None, ident, "m", "file:///x")
 
 
 def test_stage_runtime_copies_model_runtime_once(tmp_path):
@@ -328,7 +335,7 @@ class FakeCoreV1:
 
 
 def test_fake_service_account_is_created_then_patched():
-    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), get_settings())
+    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), k8s())
     fresh = FakeCoreV1(exists=False)
     assert build.ensure_service_account(fresh, manifest) == "created"
     assert fresh.calls == [("create", "models", "churn-model-build")]
@@ -338,7 +345,7 @@ def test_fake_service_account_is_created_then_patched():
 
 
 def test_fake_someone_elses_service_account_is_never_patched():
-    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), get_settings())
+    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), k8s())
     theirs = FakeCoreV1(exists=True, labels={"team": "data"})
     with pytest.raises(RuntimeError, match="not managed by automations"):
         build.ensure_service_account(theirs, manifest)
@@ -352,7 +359,7 @@ def test_fake_api_errors_other_than_conflict_propagate():
         def create_namespaced_service_account(self, namespace, body):
             raise ApiException(status=403, reason="Forbidden")
 
-    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), get_settings())
+    manifest = build.service_account_manifest(automation(assumed_iam_role="arn:aws:iam::1:role/r"), k8s())
     with pytest.raises(ApiException):
         build.ensure_service_account(Forbidden(exists=False), manifest)
 
@@ -363,9 +370,9 @@ def test_fake_execute_returns_the_build_xcom(monkeypatch, tmp_path):
 
     sidecar = {"metrics": {"accuracy": 0.93}, "artifact": "model.pkl", "tests": {"passed": 2, "failed": 0}}
     monkeypatch.setattr(KubernetesPodOperator, "execute", lambda self, context: dict(sidecar))
-    op = build.build_operator(automation(), get_settings())
+    op = build.build_operator(automation(), k8s(), XCOM_INPUTS)
     context = build.render_context("churn_model", "build")
-    context["ti"].xcom_pull = lambda task_ids=None, key="return_value": {"commit": COMMIT}
+    context["ti"].xcom_pull = lambda task_ids=None, key="return_value": clone_result(COMMIT).to_xcom()
     context["run_id"] = "manual__1"
     xcom = op.execute(context)
     assert xcom["metrics"] == {"accuracy": 0.93} and xcom["commit"] == COMMIT

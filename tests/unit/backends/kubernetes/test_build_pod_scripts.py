@@ -108,16 +108,15 @@ def test_kubelet_expand_follows_the_kubelet_rules():
 
 
 def _automation():
-    from automations.loader import LoadedAutomation
     from automations.spec import Automation
 
     spec = Automation.model_validate(
         {"name": "m", "model_id": "m", "action": {"build_spec": {"git_uri": "https://example.com/r.git#churn"}}}
     )
-    return LoadedAutomation(spec, Path("/defs/m.yaml"))
+    return spec
 
 
 def _settings():
     from automations.settings import get_settings
 
-    return get_settings()
+    return get_settings().kubernetes

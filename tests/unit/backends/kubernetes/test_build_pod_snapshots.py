@@ -11,8 +11,8 @@ import yaml
 from tests.support.automations import make_automation
 
 from automations.backends.kubernetes import build, build_pod, image
-from automations.loader import LoadedAutomation
 from automations.settings import get_settings
+from automations.spec import Automation
 
 pytestmark = pytest.mark.unit
 
@@ -38,9 +38,15 @@ DEFINITIONS = {
 CASES = [(name, "artifact") for name in DEFINITIONS] + [("full", "git")]
 
 
-def automation(**build_fields) -> LoadedAutomation:
+def k8s():
+    """The kubernetes backend's settings slice, read now (tests set variables per case)."""
+    return get_settings().kubernetes
+
+
+def automation(**build_fields) -> Automation:
     build_spec = {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}
-    return make_automation("churn_model", "churn-model", build_spec=build_spec, source=Path("/defs/churn_model.yaml"))
+    loaded = make_automation("churn_model", "churn-model", build_spec=build_spec, source=Path("/defs/churn_model.yaml"))
+    return loaded.spec
 
 
 @pytest.fixture(autouse=True)
@@ -80,11 +86,11 @@ def check(name: str, docs: list[dict]) -> None:
 @pytest.mark.parametrize("name, source", CASES)
 def test_build_pod_snapshot(name, source, monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", source)
-    check(f"{name}_{source}", build.render(automation(**DEFINITIONS[name]), get_settings()))
+    check(f"{name}_{source}", build.render(automation(**DEFINITIONS[name]), k8s()))
 
 
 def test_kaniko_pod_snapshot():
-    check("image_kaniko", image.render_image(automation(**DEFINITIONS["full"]), get_settings()))
+    check("image_kaniko", image.render_image(automation(**DEFINITIONS["full"]), k8s()))
 
 
 def test_normalise_only_blanks_volatile_parts():

@@ -11,20 +11,33 @@ import pytest
 import yaml
 from tests.support.automations import make_automation
 
+from automations import compiler
 from automations.backends.kubernetes import build_pod, image
+from automations.cli import render
 from automations.loader import LoadedAutomation
-from automations.settings import get_settings
+from automations.runs import BuildResult, ImageResult
+from automations.settings import Backend, get_settings
+from automations.spec import Automation
+from automations.tasks import XCOM_INPUTS
 from model_runtime import contract
+from support.runs import build_result
 
 pytestmark = pytest.mark.unit
 
 COMMIT = "3f2a9c1d5e7b8a0f4c6d2e1b9a8f7e6d5c4b3a21"
 SECRET = "dckr_pat_Q8wL2mZr5Tx9Vn3Kb7Hc1Jd4"
+BUILD = build_result({}, "b", commit=COMMIT)
 
 
-def automation(**build_fields) -> LoadedAutomation:
+def k8s():
+    """The kubernetes backend's settings slice, read now (tests set variables per case)."""
+    return get_settings().kubernetes
+
+
+def automation(**build_fields) -> Automation:
     build_spec = {"git_uri": "https://github.com/acme/models.git#churn", **build_fields}
-    return make_automation("churn_model", "Churn-Model", build_spec=build_spec, source=Path("/defs/churn_model.yaml"))
+    loaded = make_automation("churn_model", "Churn-Model", build_spec=build_spec, source=Path("/defs/churn_model.yaml"))
+    return loaded.spec
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +54,7 @@ def _env(monkeypatch, tmp_path):
 
 
 def kaniko_pod(**build_fields) -> dict:
-    docs = image.render_image(automation(**build_fields), get_settings())
+    docs = image.render_image(automation(**build_fields), k8s())
     assert len(docs) == 1
     return docs[0]
 
@@ -107,7 +120,7 @@ def test_the_kaniko_wrapper_turns_the_digest_file_into_the_xcom(tmp_path):
 def test_without_a_registry_the_kubernetes_backend_says_what_to_set(monkeypatch):
     monkeypatch.delenv("AUTOMATIONS_REGISTRY")
     with pytest.raises(ValueError, match="set AUTOMATIONS_REGISTRY"):
-        image.plan(automation(), get_settings())
+        image.plan(automation(), k8s())
 
 
 def test_context_holds_the_build_artifact_and_model_runtime():
@@ -119,7 +132,7 @@ def test_context_holds_the_build_artifact_and_model_runtime():
 
 
 def test_dockerfile_installs_dependencies_and_serves_with_the_runtime():
-    plan = image.plan(automation(base_image="acme/ml:1.4", dependency_file_path="main/req.txt"), get_settings())
+    plan = image.plan(automation(base_image="acme/ml:1.4", dependency_file_path="main/req.txt"), k8s())
     lines = image.dockerfile(plan).splitlines()
     assert lines[0] == "FROM acme/ml:1.4"
     run = json.loads(next(line for line in lines if line.startswith("RUN "))[4:])
@@ -132,11 +145,12 @@ def test_dockerfile_installs_dependencies_and_serves_with_the_runtime():
 
 
 def test_image_identity_comes_from_the_build_xcom():
-    plan = image.plan(automation(), get_settings())
-    ident = image.image_identity(plan, {"build_id": "churn_model-3f2a9c1d5e-abc123", "commit": COMMIT})
+    plan = image.plan(automation(), k8s())
+    build = build_result({}, "churn_model-3f2a9c1d5e-abc123", commit=COMMIT)
+    ident = image.image_identity(plan, BuildResult.from_xcom(build.to_xcom()))
     assert ident.image == "registry.example.com/ml/churn-model:churn_model-3f2a9c1d5e-abc123"  # one tag per build
-    with pytest.raises(ValueError, match="build_id/commit"):
-        image.image_identity(plan, {"metrics": {}})
+    with pytest.raises(ValueError, match="build_id"):  # the build result refuses it before image_identity() sees it
+        image.image_identity(plan, BuildResult.from_xcom({"metrics": {}}))
 
 
 def test_fake_execute_returns_the_pushed_image(monkeypatch):
@@ -151,17 +165,17 @@ def test_fake_execute_returns_the_pushed_image(monkeypatch):
         return {"digest": digest}  # what the XCom sidecar read from /airflow/xcom/return.json
 
     monkeypatch.setattr(KubernetesPodOperator, "execute", run)
-    op = image.image_operator(automation(), get_settings())
+    op = image.image_operator(automation(), k8s(), XCOM_INPUTS)
     context = {
-        "ti": type("TI", (), {"xcom_pull": staticmethod(lambda task_ids=None: {"build_id": "b", "commit": COMMIT})})()
+        "ti": type("TI", (), {"xcom_pull": staticmethod(lambda task_ids=None: BUILD.to_xcom())})()
     }
-    assert op.execute(context) == {
-        "image": f"registry.example.com/ml/churn-model@{digest}",  # deploy pulls by digest
-        "tag": "registry.example.com/ml/churn-model:b",
-        "digest": digest,
-        "pushed": True,
-        "build_id": "b",
-    }
+    assert ImageResult.from_xcom(op.execute(context)) == ImageResult(
+        image=f"registry.example.com/ml/churn-model@{digest}",  # deploy pulls by digest
+        tag="registry.example.com/ml/churn-model:b",
+        digest=digest,
+        pushed=True,
+        build_id="b",
+    )
     assert calls == ["push_image"]
     assert op.task_id == "push_image" and op.do_xcom_push and op.get_logs and op.template_fields == ()
     monkeypatch.setattr(KubernetesPodOperator, "execute", lambda self, context: None)
@@ -170,14 +184,18 @@ def test_fake_execute_returns_the_pushed_image(monkeypatch):
 
 
 def test_push_image_false_logs_the_reason_and_returns_not_pushed(caplog):
-    op = image.image_operator(automation(push_image=False), get_settings())
+    # Decided by the compiler, the same way for every backend that builds an image.
+    loaded = LoadedAutomation(automation(push_image=False), Path("/defs/churn_model.yaml"))
+    settings = get_settings().replace(backend=Backend.kubernetes)
+    op = compiler._image_operator(loaded, settings)
     assert op.task_id == "push_image"
     with caplog.at_level(logging.WARNING):
         result = op.python_callable()
     assert result["image"] is None and result["pushed"] is False
     assert "push_image is false" in result["reason"]
     assert "push_image is false" in caplog.text
-    assert image.render_image(automation(push_image=False), get_settings()) == []
+    kinds = [doc.get("kind") for doc in render.backend_documents(loaded, settings)]
+    assert "Pod" in kinds and not any("kaniko" in str(doc) for doc in render.backend_documents(loaded, settings))
 
 
 def test_no_registry_secret_value_in_the_rendered_pod(monkeypatch):

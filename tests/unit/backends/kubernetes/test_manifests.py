@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import kubernetes_validate
 import pytest
 import yaml
@@ -11,10 +9,11 @@ from kubernetes_validate.utils import latest_version
 
 from automations.backends.kubernetes import deploy, manifests
 from automations.environments import Environment
-from automations.loader import LoadedAutomation
+from automations.runs import ImageResult
 from automations.settings import get_settings
 from automations.spec import Automation
 from model_runtime import contract
+from support.runs import build_result
 
 pytestmark = pytest.mark.unit
 
@@ -41,16 +40,21 @@ ENV = Environment(name="staging", conn_id="k8s_staging", namespace="models-stagi
 VERSIONS = sorted({"1.30", ".".join(latest_version().split(".")[:2])})
 
 
-def automation(**deployment_spec) -> LoadedAutomation:
+def k8s():
+    """The kubernetes backend's settings slice, read now (tests set variables per case)."""
+    return get_settings().kubernetes
+
+
+def automation(**deployment_spec) -> Automation:
     data = yaml.safe_load(yaml.safe_dump(BASE))
     data["action"]["deployment_spec"].update(deployment_spec)
-    return LoadedAutomation(spec=Automation.model_validate(data), source=Path("churn.yaml"))
+    return Automation.model_validate(data)
 
 
-def objects(auto: LoadedAutomation | None = None, commit: str = "0123456789abcdef0123", **settings) -> list[dict]:
-    s = get_settings()
+def objects(auto: Automation | None = None, commit: str = "0123456789abcdef0123", **settings) -> list[dict]:
+    s = k8s()
     if settings:
-        s = s.replace(kubernetes=settings)
+        s = s.replace(**settings)
     plan = deploy.plan_for(auto or automation(), s, ENV, "reg.example/churn_model:0123456789ab", commit, "b-1")
     return manifests.render_plan(plan)
 
@@ -171,7 +175,7 @@ def test_iam_role_becomes_a_service_account_with_the_irsa_annotation():
 def test_autoscaled_deployment_leaves_replicas_to_the_autoscaler_but_starts_inside_its_range():
     auto = automation(number_of_pods=10, auto_scale_config={"min_replica_count": 1, "max_replica_count": 4})
     assert "replicas" not in by_kind(objects(auto), "Deployment")[0]["spec"]
-    plan = deploy.plan_for(auto, get_settings(), ENV, "reg.example/m:1", "c" * 12, "b-1")
+    plan = deploy.plan_for(auto, k8s(), ENV, "reg.example/m:1", "c" * 12, "b-1")
     assert plan.replicas == 4  # the size of the first create (rollout.roll_out's initial_replicas)
     assert by_kind(objects(automation(number_of_pods=2)), "Deployment")[0]["spec"]["replicas"] == 2
 
@@ -198,7 +202,7 @@ def test_long_names_stay_unique_after_truncation():
 def test_render_without_a_build_uses_the_placeholder_and_default_namespace(monkeypatch, tmp_path):
     monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(tmp_path / "none.yaml"))
     monkeypatch.setenv("AUTOMATIONS_K8S_NAMESPACE", "serving")
-    objs = deploy.render(automation(), get_settings())
+    objs = deploy.render(automation(), k8s())
     assert {o["metadata"]["namespace"] for o in objs} == {"serving"}
     assert container(objs)["image"].endswith(":" + manifests.UNBUILT)
 
@@ -208,7 +212,7 @@ def test_render_makes_one_set_per_environment(monkeypatch, tmp_path):
     envs.write_text(yaml.safe_dump({"environments": {
         "staging": {"conn_id": "a", "namespace": "stage"}, "production": {"conn_id": "b", "namespace": "prod"}}}))
     monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(envs))
-    objs = deploy.render(automation(environments=["staging", "production"]), get_settings())
+    objs = deploy.render(automation(environments=["staging", "production"]), k8s())
     assert [d["metadata"]["namespace"] for d in by_kind(objs, "Deployment")] == ["stage", "prod"]
 
 
@@ -220,15 +224,15 @@ def test_pull_secret_becomes_image_pull_secrets_and_is_absent_by_default():
 
 
 def test_deploy_pulls_the_pushed_digest_and_falls_back_to_the_build_tag(monkeypatch):
-    settings = get_settings()
-    build = {"commit": "c" * 40, "build_id": "churn_nightly-cccccccccc-abcdef"}
+    settings = k8s()
+    build = build_result({}, "churn_nightly-cccccccccc-abcdef", commit="c" * 40)
     digest = "registry.example.com/ml/churn_model@sha256:" + "1" * 64
-    assert deploy._image_ref(automation(), build, {"image": digest, "pushed": True}, settings) == digest
-    fallback = deploy._image_ref(automation(), build, {"image": None, "pushed": False}, settings)
+    assert deploy._image_ref(automation(), build, ImageResult(image=digest, pushed=True), settings) == digest
+    fallback = deploy._image_ref(automation(), build, ImageResult(image=None, pushed=False), settings)
     assert fallback == "registry.example.com/ml/churn_model:churn_nightly-cccccccccc-abcdef"
     monkeypatch.delenv("AUTOMATIONS_REGISTRY")
     with pytest.raises(ValueError, match="set AUTOMATIONS_REGISTRY"):
-        deploy.render(automation(), get_settings())
+        deploy.render(automation(), k8s())
 
 
 def test_serving_pods_stop_gracefully_inside_their_grace_period():

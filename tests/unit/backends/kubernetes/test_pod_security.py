@@ -3,14 +3,11 @@ Kubernetes docs, independent of the rendering code); the serving-image builder a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from tests.support.pod_security import violations
 
 from automations.backends.kubernetes import build, deploy, image, security
 from automations.environments import Environment
-from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from automations.spec import Automation
 
@@ -25,7 +22,7 @@ CASES = {
 }
 
 
-def automation(deployment: dict | None = None, **build_fields) -> LoadedAutomation:
+def automation(deployment: dict | None = None, **build_fields) -> Automation:
     spec = Automation.model_validate(
         {
             "name": "churn",
@@ -40,7 +37,7 @@ def automation(deployment: dict | None = None, **build_fields) -> LoadedAutomati
             },
         }
     )
-    return LoadedAutomation(spec, Path("/defs/churn.yaml"))
+    return spec
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +50,7 @@ def _env(monkeypatch, tmp_path):
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_build_pod_with_its_init_container_and_xcom_sidecar_is_restricted(case, source, monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", source)
-    (pod,) = [d for d in build.render(automation(**CASES[case]), get_settings()) if d["kind"] == "Pod"]
+    (pod,) = [d for d in build.render(automation(**CASES[case]), get_settings().kubernetes) if d["kind"] == "Pod"]
     names = {c["name"] for c in pod["spec"]["containers"] + pod["spec"]["initContainers"]}
     assert names == {"base", "airflow-xcom-sidecar", "source", "install"}  # the provider's sidecar too
     assert violations(pod["spec"]) == []
@@ -71,7 +68,7 @@ SERVING = {
 def test_serving_pods_are_restricted(case):
     auto = automation(SERVING[case])
     plan = deploy.plan_for(
-        auto, get_settings(), ENV, "registry.example.com/ml/churn-model@sha256:" + "a" * 64, "c" * 40, "b-1"
+        auto, get_settings().kubernetes, ENV, "registry.example.com/ml/churn-model@sha256:" + "a" * 64, "c" * 40, "b-1"
     )
     from automations.backends.kubernetes import manifests
 
@@ -81,7 +78,7 @@ def test_serving_pods_are_restricted(case):
 
 
 def test_the_image_builder_breaks_restricted_only_where_kaniko_needs_root_and_stays_within_baseline():
-    (pod,) = image.render(automation(), get_settings())
+    (pod,) = image.render(automation(), get_settings().kubernetes)
     found = violations(pod["spec"])
     assert all('container "base"' in v for v in found), found  # the init container is restricted
     assert sorted(v.split(" (")[0] for v in found) == [

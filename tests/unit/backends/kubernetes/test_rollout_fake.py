@@ -22,10 +22,11 @@ from automations.analytics.rows import DeployStatus
 from automations.backends.errors import DeployFailed, RollbackFailed, RolledBack
 from automations.backends.kubernetes import deploy, rollout
 from automations.backends.kubernetes.client import KubeApiError
-from automations.loader import LoadedAutomation
+from automations.runs import DeployResult, ImageResult
 from automations.settings import get_settings
 from automations.spec import Automation
 from automations.steps.deploy import deployment_rows
+from support.runs import build_result
 
 pytestmark = [pytest.mark.unit, pytest.mark.kubernetes_fake]
 
@@ -48,7 +49,7 @@ def live(fake: FakeApiServer, kind: str = "Deployment", name: str = NAME) -> dic
     return found
 
 
-def automation(**deployment_spec: Any) -> LoadedAutomation:
+def automation(**deployment_spec: Any) -> Automation:
     data = {
         "name": "churn",
         "model_id": "churn_model",
@@ -57,19 +58,20 @@ def automation(**deployment_spec: Any) -> LoadedAutomation:
             "deployment_spec": {"number_of_pods": 3, "deployment_timeout": 60, **deployment_spec},
         },
     }
-    return LoadedAutomation(spec=Automation.model_validate(data), source=Path("churn.yaml"))
+    return Automation.model_validate(data)
 
 
 @pytest.fixture()
 def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(tmp_path / "environments.yaml"))
-    return get_settings().replace(kubernetes={"namespace": NS, "conn_id": "k8s_main"}, registry="reg.example")
+    settings = get_settings().replace(kubernetes={"namespace": NS, "conn_id": "k8s_main"}, registry="reg.example")
+    return settings.kubernetes
 
 
-def run_deploy(fake: FakeApiServer, settings, commit: str, auto: Optional[LoadedAutomation] = None) -> dict[str, Any]:
-    build = {"commit": commit, "build_id": f"churn-{commit[:10]}-aaaaaa", "metrics": {}}
+def run_deploy(fake: FakeApiServer, settings, commit: str, auto: Optional[Automation] = None) -> dict[str, Any]:
+    build = build_result({}, f"churn-{commit[:10]}-aaaaaa", commit=commit)
     return deploy.deploy(auto or automation(), build, None, settings, client_factory=lambda conn: fake,
-                         clock=fake.clock)
+                         clock=fake.clock).to_xcom()
 
 
 V1, V2 = "1" * 40, "2" * 40
@@ -226,19 +228,20 @@ def test_fake_deploys_every_environment_with_its_own_connection(settings, tmp_pa
         "production": {"conn_id": "k8s_prod", "namespace": "models"}}}))
     fakes = {"k8s_stage": server(), "k8s_prod": server(v1=None)}
     fakes["k8s_prod"].clock = fakes["k8s_stage"].clock
-    build = {"commit": V1, "build_id": f"churn-{V1[:10]}-aaaaaa"}
+    build = build_result({}, f"churn-{V1[:10]}-aaaaaa", commit=V1)
     auto = automation(environments=["staging", "production"])
     with pytest.raises(DeployFailed, match=r"\[production\].*already updated: \['staging'\]") as err:
         deploy.deploy(auto, build, None, settings, client_factory=fakes.__getitem__, clock=fakes["k8s_stage"].clock)
-    assert [(t["environment"], t["status"]) for t in err.value.targets] == [("staging", "deployed"),
+    assert [(t.environment, t.status) for t in err.value.targets] == [("staging", "deployed"),
                                                                              ("production", "failed")]
-    rows = deployment_rows(auto, build, "run-1", {"targets": list(err.value.targets)}, DeployStatus.failed)
+    partial = DeployResult(endpoint="", targets=err.value.targets)
+    rows = deployment_rows(auto, build, "run-1", partial, DeployStatus.failed)
     assert [(r.environment, r.status) for r in rows] == [("staging", DeployStatus.deployed),
                                                          ("production", DeployStatus.failed)]
     assert _image(live(fakes["k8s_stage"])) == IMG1
     fakes["k8s_prod"].ready_after = {}
-    result = deploy.deploy(auto, build, {"image": "other/img:7", "pushed": True}, settings,
-                           client_factory=fakes.__getitem__, clock=fakes["k8s_stage"].clock)
+    result = deploy.deploy(auto, build, ImageResult(image="other/img:7", pushed=True), settings,
+                           client_factory=fakes.__getitem__, clock=fakes["k8s_stage"].clock).to_xcom()
     assert [t["environment"] for t in result["targets"]] == ["staging", "production"]
     assert _image(live(fakes["k8s_prod"])) == "other/img:7"  # the push_image task's image wins
 @pytest.mark.parametrize(
@@ -277,11 +280,11 @@ def test_fake_a_production_rollback_does_not_mark_staging_rolled_back(settings):
     fakes["k8s_prod"].clock = fakes["k8s_stage"].clock
     auto = automation(environments=["staging", "production"])
     for commit in (V1, V2):
-        build = {"commit": commit, "build_id": f"churn-{commit[:10]}-aaaaaa"}
+        build = build_result({}, f"churn-{commit[:10]}-aaaaaa", commit=commit)
         try:
             deploy.deploy(auto, build, None, settings, client_factory=fakes.__getitem__,
                           clock=fakes["k8s_stage"].clock)
         except RolledBack as exc:
-            outcomes = [(t["environment"], t["status"]) for t in exc.targets]
+            outcomes = [(t.environment, t.status) for t in exc.targets]
     assert outcomes == [("staging", "deployed"), ("production", "rolled_back")]
     assert _image(live(fakes["k8s_stage"])) == IMG2 and _image(live(fakes["k8s_prod"])) == IMG1

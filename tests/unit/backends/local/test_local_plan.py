@@ -10,15 +10,15 @@ import pytest
 from automations.backends.local.build import runtime_env
 from automations.backends.local.deploy import connect_host, plan_server, server_env
 from automations.backends.local.environment import BuildEnv, venv_command
-from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from automations.spec import Automation
 from model_runtime import contract
+from support.runs import build_result
 
 pytestmark = pytest.mark.unit
 
 
-def automation(**deployment) -> LoadedAutomation:
+def automation(**deployment) -> Automation:
     spec = Automation.model_validate(
         {
             "name": "plan_test",
@@ -29,15 +29,17 @@ def automation(**deployment) -> LoadedAutomation:
             },
         }
     )
-    return LoadedAutomation(spec=spec, source=Path("plan_test.yaml"))
+    return spec
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return get_settings().replace(state_dir=tmp_path, deploy_host="127.0.0.1", deploy_timeout_s=300)
+    return get_settings().replace(state_dir=tmp_path, deploy_host="127.0.0.1", deploy_timeout_s=300).local
 
 
-BUILD = {"build_id": "plan_test-abc-123", "python": "/envs/b/venv/bin/python", "runtime_path": "/envs/b/runtime"}
+BUILD = build_result(
+    {}, "plan_test-abc-123", python="/envs/b/venv/bin/python", runtime_path="/envs/b/runtime"
+)
 
 
 def test_plan_carries_the_deployment_spec(settings):
@@ -65,7 +67,7 @@ def test_plan_carries_the_deployment_spec(settings):
     assert (env[contract.ENV_WORKERS], env[contract.ENV_TIMEOUT_MS], env[contract.ENV_MAX_BATCH]) == ("3", "700", "8")
     assert env["SERVE_FLAG"] == "on" and env["PATH"] == "/bin"
     assert env["PYTHONPATH"] == "/envs/b/runtime", "only the runtime copy, never the worker's own path"
-    assert env[contract.ENV_BUILD_ID] == BUILD["build_id"] and env[contract.ENV_MODEL_ID] == "plan-model"
+    assert env[contract.ENV_BUILD_ID] == BUILD.build_id and env[contract.ENV_MODEL_ID] == "plan-model"
     assert plan.endpoint == "http://127.0.0.1:5123"
     assert plan.timeout_s == 42 and plan.variation == "blue" and plan.cwd == "/art"
     assert plan.log_file.startswith(str(settings.deployments_dir / "logs"))
@@ -131,5 +133,5 @@ def test_deploy_without_the_build_venv_fails_clearly(settings):
     from automations.backends.local.deploy import deploy
 
     with pytest.raises(DeployFailed, match="no longer exists"):
-        deploy(automation(), {**BUILD, "python": "/nowhere/python"}, None, settings)
+        deploy(automation(), BUILD.model_copy(update={"python": "/nowhere/python"}), None, settings)
     assert not settings.deployments_dir.exists() or not list(settings.deployments_dir.glob("*.json"))

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.unit
 
 @pytest.fixture
 def settings(tmp_path):
-    return get_settings().replace(state_dir=tmp_path / "state", local={"keep_builds": 2})
+    return get_settings().replace(state_dir=tmp_path / "state", local={"keep_builds": 2}).local
 
 
 def make_build(settings, build_id: str, age_s: int) -> None:
