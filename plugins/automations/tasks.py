@@ -28,6 +28,14 @@ def _pull(context: Mapping[str, Any], task: TaskId, key: Optional[str] = None) -
     return ti.xcom_pull(task_ids=task.value, key=key) if key else ti.xcom_pull(task_ids=task.value)
 
 
+def xcom_of(ti: Any, task_id: str, key: str = "return_value") -> Any:
+    """A task's raw XCom, or None when it has none (a task that never ran): for run reports."""
+    try:
+        return ti.xcom_pull(task_ids=task_id, key=key)
+    except Exception:  # a report with a gap beats no report
+        return None
+
+
 class XComInputs:
     """``runs.RunInputs`` read from the XCom of the tasks before."""
 
