@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 import pytest
-from local_backend_support import ROOT, automation
+from local_backend_support import ROOT, automation, deploy
 from tests.support.model_server import make_artifact
 
 from automations.backends.errors import DeployFailed
 from automations.backends.local import registry
-from automations.backends.local.deploy import deploy, undeploy
+from automations.backends.local.deploy import undeploy
 from automations.cli import deployments as deployments_cli
 from automations.gateway import control as gateway
 from model_runtime import contract
@@ -36,6 +36,8 @@ def fake_build(tmp_path: Path, build_id: str, broken: bool = False) -> dict:
         (artifact / contract.ARTIFACT_FILE).write_bytes(b"not a pickle")
     return {
         "build_id": build_id,
+        "commit": "c" * 40,
+        "metrics": {},
         "python": sys.executable,
         "local_artifact": str(artifact),
         "runtime_path": str(ROOT / "plugins"),
