@@ -90,6 +90,9 @@ class _Slice(BaseSettings):
 
     def replace(self, **changes: Any) -> Any:
         """A copy with some fields changed (tests, ``render --backend``)."""
+        unknown = sorted(set(changes) - set(type(self).model_fields))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no setting(s) {unknown}")
         return self.model_copy(update=changes)
 
 

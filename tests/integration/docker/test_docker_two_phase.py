@@ -78,6 +78,6 @@ def test_dependencies_from_a_wheelhouse_then_offline_build_then_reuse(
 
 def test_no_index_reachable_says_so(tmp_path, docker_settings, cleanup_containers):
     cleanup_containers.append("two_phase_offline")
-    settings = docker_settings.replace(docker={"install_network": "none", "ca_bundle": ""})
+    settings = docker_settings.replace(install_network="none", ca_bundle="")
     with pytest.raises(DockerBuildFailed, match="could not reach the package index"):
         build("two_phase_offline", tmp_path, model_needing(tmp_path), settings, "only")

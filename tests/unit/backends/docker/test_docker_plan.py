@@ -39,9 +39,9 @@ def test_dependency_file_and_main_dir_reach_the_install(settings, make_automatio
 
 
 def test_install_phase_mirror_and_wheelhouse(settings, make_automation):
-    plan = plan_build(make_automation(), settings.replace(docker={"wheelhouse": "/srv/wheels"})).install
+    plan = plan_build(make_automation(), settings.replace(wheelhouse="/srv/wheels")).install
     assert plan.environment["PIP_FIND_LINKS"] == "/wheelhouse" and plan.environment["PIP_NO_INDEX"] == "1"
-    mirrored = settings.replace(docker={"wheelhouse": "/srv/wheels", "index_url": "https://mirror/simple"})
+    mirrored = settings.replace(wheelhouse="/srv/wheels", index_url="https://mirror/simple")
     env = plan_build(make_automation(), mirrored).install.environment
     assert env["PIP_INDEX_URL"] == env["UV_INDEX_URL"] == "https://mirror/simple" and "PIP_NO_INDEX" not in env
 

@@ -22,6 +22,7 @@ from automations.analytics.rows import DeployStatus
 from automations.backends.errors import DeployFailed, RollbackFailed, RolledBack
 from automations.backends.kubernetes import deploy, rollout
 from automations.backends.kubernetes.client import KubeApiError
+from automations.loader import LoadedAutomation
 from automations.runs import DeployResult, ImageResult
 from automations.settings import get_settings
 from automations.spec import Automation
@@ -235,7 +236,7 @@ def test_fake_deploys_every_environment_with_its_own_connection(settings, tmp_pa
     assert [(t.environment, t.status) for t in err.value.targets] == [("staging", "deployed"),
                                                                              ("production", "failed")]
     partial = DeployResult(endpoint="", targets=err.value.targets)
-    rows = deployment_rows(auto, build, "run-1", partial, DeployStatus.failed)
+    rows = deployment_rows(LoadedAutomation(auto, Path("churn.yaml")), build, "run-1", partial, DeployStatus.failed)
     assert [(r.environment, r.status) for r in rows] == [("staging", DeployStatus.deployed),
                                                          ("production", DeployStatus.failed)]
     assert _image(live(fakes["k8s_stage"])) == IMG1
