@@ -15,6 +15,7 @@ from dockerkit import TINY_MODEL, FakeTaskInstance, clone_xcom, tiny_automation
 
 from automations.backends.docker.build import build_operator
 from automations.backends.docker.build_task import DockerBuildFailed
+from automations.tasks import XCOM_INPUTS
 from model_runtime.serve_deps import SERVER_REQUIREMENTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
@@ -52,7 +53,7 @@ def model_needing(tmp_path: Path) -> Path:
 
 
 def build(name, tmp_path, model, settings, run):
-    operator = build_operator(tiny_automation(name), settings)
+    operator = build_operator(tiny_automation(name), settings, XCOM_INPUTS)
     ti = FakeTaskInstance({"clone": clone_xcom(tmp_path / run, model)})
     return operator.execute({"ti": ti, "run_id": f"manual__{name}_{run}"})
 
@@ -61,9 +62,7 @@ def test_dependencies_from_a_wheelhouse_then_offline_build_then_reuse(
     tmp_path, docker_settings, cleanup_containers, wheelhouse, capfd
 ):
     cleanup_containers.append("two_phase")
-    settings = docker_settings.replace(
-        docker={"wheelhouse": str(wheelhouse), "install_network": "none", "ca_bundle": ""}
-    )
+    settings = docker_settings.replace(wheelhouse=str(wheelhouse), install_network="none", ca_bundle="")
     model = model_needing(tmp_path)
     first = build("two_phase", tmp_path, model, settings, "first")
     log = "".join(capfd.readouterr())  # the task log (Airflow's logging writes to the process's streams)
@@ -71,7 +70,7 @@ def test_dependencies_from_a_wheelhouse_then_offline_build_then_reuse(
     assert "installing dependencies in" in log and "Successfully installed" in log and "tomli-w-1.0.0" in log
     second = build("two_phase", tmp_path, model, settings, "second")
     log = "".join(capfd.readouterr())
-    assert second["image"] == first["image"] and second["tests"]["passed"] == 3
+    assert second["build_image"] == first["build_image"] and second["tests"]["passed"] == 3
     assert "dependencies unchanged: reusing" in log
     assert "Successfully installed" not in log
 
