@@ -12,7 +12,6 @@ import yaml
 
 from automations.backends.kubernetes import build, deploy, manifests, placement
 from automations.environments import Environment
-from automations.loader import LoadedAutomation
 from automations.settings import PlacementProfile, get_settings
 from automations.spec import Automation
 
@@ -35,7 +34,7 @@ SPOT_TAINTS = {
 }
 
 
-def automation(gpu: str, option: str) -> LoadedAutomation:
+def automation(gpu: str, option: str) -> Automation:
     spec = Automation.model_validate(
         {
             "name": "trainer",
@@ -50,7 +49,7 @@ def automation(gpu: str, option: str) -> LoadedAutomation:
             },
         }
     )
-    return LoadedAutomation(spec, Path("/defs/trainer.yaml"))
+    return spec
 
 
 def _where(spec: dict) -> dict:
@@ -66,11 +65,11 @@ def rendered(profile: str, monkeypatch) -> dict:
         ("build_a100_spot", "NVIDIA_A100", "spot"),
         ("build_t4_ondemand", "NVIDIA_T4", "ondemand"),
     ):
-        (pod,) = [d for d in build.render(automation(gpu, option), get_settings()) if d["kind"] == "Pod"]
+        (pod,) = [d for d in build.render(automation(gpu, option), get_settings().kubernetes) if d["kind"] == "Pod"]
         kubernetes_validate.validate(pod, "1.30", strict=True)
         out[label] = _where(pod["spec"])
     plan = deploy.plan_for(
-        automation("NVIDIA_T4", "spot"), get_settings(), ENV, "r/m@sha256:" + "a" * 64, "c" * 40, "b"
+        automation("NVIDIA_T4", "spot"), get_settings().kubernetes, ENV, "r/m@sha256:" + "a" * 64, "c" * 40, "b"
     )
     (dep,) = [o for o in manifests.render_plan(plan) if o["kind"] == "Deployment"]
     kubernetes_validate.validate(dep, "1.30", strict=True)
@@ -126,4 +125,4 @@ def test_plain_resource_profile_selects_no_nodes(monkeypatch):
 def test_a_gpu_the_provider_does_not_offer_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_PLACEMENT_PROFILE", "gke")
     with pytest.raises(ValueError, match="NVIDIA_A10G is not offered by placement profile gke"):
-        build.render(automation("NVIDIA_A10G", "spot"), get_settings())
+        build.render(automation("NVIDIA_A10G", "spot"), get_settings().kubernetes)
