@@ -65,13 +65,12 @@ def test_fake_timeout_names_the_budget_and_the_schedulers_last_message():
 
 
 def test_build_operator_separates_the_provisioning_budget_from_startup_and_retries_spot():
-    from pathlib import Path
 
-    from automations.loader import LoadedAutomation
     from automations.settings import get_settings
     from automations.spec import Automation
+    from automations.tasks import XCOM_INPUTS
 
-    def automation(option: str) -> LoadedAutomation:
+    def automation(option: str):
         spec = Automation.model_validate(
             {
                 "name": "t",
@@ -85,12 +84,12 @@ def test_build_operator_separates_the_provisioning_budget_from_startup_and_retri
                 },
             }
         )
-        return LoadedAutomation(spec, Path("/defs/t.yaml"))
+        return spec
 
-    spot = build.build_operator(automation("spot"), get_settings())
+    spot = build.build_operator(automation("spot"), get_settings().kubernetes, XCOM_INPUTS)
     assert spot.schedule_timeout_seconds == 30 * 60 and spot.startup_timeout_seconds == build.STARTUP_TIMEOUT_S
     assert spot.retries == build.SPOT_RETRIES
-    assert build.build_operator(automation("ondemand"), get_settings()).retries == 0
+    assert build.build_operator(automation("ondemand"), get_settings().kubernetes, XCOM_INPUTS).retries == 0
 
 
 def test_a_retried_build_says_so(caplog):
@@ -127,11 +126,10 @@ def test_fake_a_missing_token_secret_fails_at_once_with_its_name():
 
 
 def test_the_operator_checks_the_token_secret_only_in_git_mode(monkeypatch):
-    from pathlib import Path
 
-    from automations.loader import LoadedAutomation
     from automations.settings import get_settings
     from automations.spec import Automation
+    from automations.tasks import XCOM_INPUTS
 
     spec = Automation.model_validate(
         {
@@ -142,7 +140,7 @@ def test_the_operator_checks_the_token_secret_only_in_git_mode(monkeypatch):
             },
         }
     )
-    auto = LoadedAutomation(spec, Path("/defs/t.yaml"))
-    assert build.build_operator(auto, get_settings()).token_secret == ""
+    auto = spec
+    assert build.build_operator(auto, get_settings().kubernetes, XCOM_INPUTS).token_secret == ""
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "git")
-    assert build.build_operator(auto, get_settings()).token_secret == "github-token"
+    assert build.build_operator(auto, get_settings().kubernetes, XCOM_INPUTS).token_secret == "github-token"
