@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -59,6 +60,15 @@ def test_list_shows_each_automation_with_its_trigger():
     rows = {line.split("\t")[0]: line.split("\t") for line in done.stdout.strip().splitlines()}
     assert set(rows) == VALID_NAMES
     assert rows["churn_nightly"][3] == "on cron `0 2 * * *` (UTC)" and rows["hourly_gpu"][2] == "disabled"
+
+
+def test_list_json_gives_each_automation_with_its_definition():
+    done = cli("list", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["name"]: row for row in json.loads(done.stdout)}
+    assert set(rows) == VALID_NAMES
+    assert rows["hourly_gpu"]["is_enabled"] is False
+    assert rows["churn_nightly"]["definition"]["trigger"]["cron"] == "0 2 * * *"
 
 
 def test_render_prints_the_dag_and_the_kubernetes_objects():
