@@ -193,7 +193,7 @@ OWN_DIRS = ("state", "logs", "served", "models")  # scanned on their own, or the
 def _render_kubernetes(env: dict, name: str) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "automations", "render", name, "--backend", "kubernetes"],
-        env=env,
+        env={**env, "AUTOMATIONS_REGISTRY": "registry.example.com/ml"},  # the kubernetes backend has no default
         capture_output=True,
         text=True,
         timeout=120,
