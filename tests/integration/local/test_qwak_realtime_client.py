@@ -8,11 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from local_backend_support import FIXTURE_MODELS, automation, clone_result
+from local_backend_support import FIXTURE_MODELS, automation, clone_result, deploy, run_build
 from tests.support.sdk_venvs import sdk_pythons
-
-from automations.backends.local.build import run_build
-from automations.backends.local.deploy import deploy
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 HERE = Path(__file__).parent
@@ -30,7 +27,7 @@ def test_realtime_client_against_a_deployed_qwak_model(settings, cleanup, client
     served = deploy(spec, build, None, settings)
     # Qwak's path layout (/v1/<model_id>/predict, what model_api points at on Qwak) and the plain /predict.
     for url in (served["model_endpoint"], served["endpoint"] + "/predict"):
-        check_client(client_python, spec.spec.model_id, url)
+        check_client(client_python, spec.model_id, url)
 
 
 def check_client(client_python: Path, model_id: str, url: str) -> None:
