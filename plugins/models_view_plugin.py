@@ -6,13 +6,23 @@ Airflow's plugin loader imports this file as the top-level module ``models_view_
 
 from __future__ import annotations
 
+from typing import Any
+
 from airflow.plugins_manager import AirflowPlugin
 
-from automations.models_view.app import app
+
+class _ModelsApp:
+    """``fastapi_apps``, built on first read: only the api-server reads it, while the scheduler, the DAG processor
+    and every task also load plugins (for the timetable) and need not import the FastAPI app (~0.2 s)."""
+
+    def __get__(self, instance: Any, owner: Any) -> list[dict[str, Any]]:
+        from automations.models_view.app import app
+
+        return [{"app": app, "url_prefix": "/models", "name": "Models view"}]
 
 
 class ModelsViewPlugin(AirflowPlugin):
     name = "automations_models_view"
-    fastapi_apps = [{"app": app, "url_prefix": "/models", "name": "Models view"}]
+    fastapi_apps = _ModelsApp()  # type: ignore[assignment]
     # url_route makes the UI show the page inside its own frame, under its navigation and login.
     external_views = [{"name": "Models", "href": "models/", "destination": "nav", "url_route": "models"}]
