@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
+from .rows import VerdictRow
 from .store import AnalyticsStore
 
 # One row per automation or variation, picked by max(id) over an index rather than a window over every row: on
@@ -75,15 +76,10 @@ class RunOutcome:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    condition: str
-    metric_name: Optional[str]
-    actual: Optional[float]
-    direction: Optional[str]
-    threshold: Optional[float]
-    passed: bool
-    forced: bool
-    note: str
+class Verdict(VerdictRow):
+    """A recorded gate verdict, as the gate wrote it, with whether force_deploy overrode it."""
+
+    forced: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,7 +218,7 @@ def _outcome(status: str, verdicts: list[tuple], deploys: list[tuple]) -> tuple[
 def _verdict(row: list[Any]) -> Verdict:
     condition, metric, actual, direction, threshold, passed, forced, note = row
     return Verdict(
-        condition, metric, _float(actual), direction, _float(threshold), bool(passed), bool(forced), note or ""
+        condition, metric, _float(actual), direction, _float(threshold), bool(passed), note or "", bool(forced)
     )
 
 

@@ -26,7 +26,7 @@ def _state(**changes) -> DagState:
 
 def _build(run_id: str, build_id: str, f1: float | None, threshold: float | None, deployed: bool) -> BuildEntry:
     metrics = {} if f1 is None else {"f1_score": f1}
-    verdicts = () if f1 is None else (Verdict("SqlThreshold", "f1_score", f1, "ABOVE", threshold, True, False, ""),)
+    verdicts = () if f1 is None else (Verdict("SqlThreshold", "f1_score", f1, "ABOVE", threshold, True, "", False),)
     return BuildEntry(
         run_id,
         build_id,
