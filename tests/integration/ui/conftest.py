@@ -61,8 +61,10 @@ def _live_model_servers(state: Path) -> list[str]:
     return left + ([f"local gateway pid {gateway}"] if gateway else [])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def page(ui):
+    # Module scope, not session: while sync_playwright() is open its event loop runs in the main thread, and every
+    # later test in the session that calls asyncio.run() fails ("cannot be called from a running event loop").
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
