@@ -473,3 +473,18 @@ def _absolute(value: Any, desired: int, up: bool) -> int:
         return value
     percent = int(str(value).rstrip("%")) * desired / 100
     return math.ceil(percent) if up else math.floor(percent)
+
+
+def churn_automation(**deployment_spec: Any) -> Any:
+    """The automation the fake-server deploy tests roll out: 3 pods, a 60 s deployment timeout."""
+    from automations.spec import Automation
+
+    data = {
+        "name": "churn",
+        "model_id": "churn_model",
+        "action": {
+            "build_spec": {"git_uri": "https://example.com/m.git#churn"},
+            "deployment_spec": {"number_of_pods": 3, "deployment_timeout": 60, **deployment_spec},
+        },
+    }
+    return Automation.model_validate(data)

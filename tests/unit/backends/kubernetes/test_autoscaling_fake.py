@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from tests.support.kube_fake import FakeApiServer
+from tests.support.kube_fake import churn_automation as automation
 
 from automations.backends.errors import DeployFailed
 from automations.backends.kubernetes import deploy
 from automations.backends.kubernetes.client import KubeApiError
-from automations.settings import get_settings
 from automations.spec import Automation
 from support.runs import build_result
 
@@ -21,23 +21,6 @@ NS, NAME = "models", "churn-model-default"
 SCALE = {"min_replica_count": 2, "max_replica_count": 10}
 
 
-def automation(**deployment_spec: Any) -> Automation:
-    data = {
-        "name": "churn",
-        "model_id": "churn_model",
-        "action": {
-            "build_spec": {"git_uri": "https://example.com/m.git#churn"},
-            "deployment_spec": {"number_of_pods": 3, "deployment_timeout": 60, **deployment_spec},
-        },
-    }
-    return Automation.model_validate(data)
-
-
-@pytest.fixture()
-def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(tmp_path / "environments.yaml"))
-    settings = get_settings().replace(kubernetes={"namespace": NS, "conn_id": "k8s_main"}, registry="reg.example")
-    return settings.kubernetes
 
 
 def run(fake: FakeApiServer, settings, commit: str, auto: Automation, **overrides: Any) -> dict[str, Any]:

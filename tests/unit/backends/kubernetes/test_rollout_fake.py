@@ -17,6 +17,7 @@ from typing import Any, Optional
 import pytest
 import yaml
 from tests.support.kube_fake import FakeApiServer
+from tests.support.kube_fake import churn_automation as automation
 
 from automations.analytics.rows import DeployStatus
 from automations.backends.errors import DeployFailed, RollbackFailed, RolledBack
@@ -24,7 +25,6 @@ from automations.backends.kubernetes import deploy, rollout
 from automations.backends.kubernetes.client import KubeApiError
 from automations.loader import LoadedAutomation
 from automations.runs import DeployResult, ImageResult
-from automations.settings import get_settings
 from automations.spec import Automation
 from automations.steps.deploy import deployment_rows
 from support.runs import build_result
@@ -50,23 +50,6 @@ def live(fake: FakeApiServer, kind: str = "Deployment", name: str = NAME) -> dic
     return found
 
 
-def automation(**deployment_spec: Any) -> Automation:
-    data = {
-        "name": "churn",
-        "model_id": "churn_model",
-        "action": {
-            "build_spec": {"git_uri": "https://example.com/m.git#churn"},
-            "deployment_spec": {"number_of_pods": 3, "deployment_timeout": 60, **deployment_spec},
-        },
-    }
-    return Automation.model_validate(data)
-
-
-@pytest.fixture()
-def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(tmp_path / "environments.yaml"))
-    settings = get_settings().replace(kubernetes={"namespace": NS, "conn_id": "k8s_main"}, registry="reg.example")
-    return settings.kubernetes
 
 
 def run_deploy(fake: FakeApiServer, settings, commit: str, auto: Optional[Automation] = None) -> dict[str, Any]:
