@@ -299,19 +299,7 @@ def redeploy_under_load(binary: str, python: Path, artifact: Path, body: Path, s
     out: dict[str, Any] = {}
 
     def load() -> None:
-        cmd = [
-            binary,
-            "-t2",
-            "-c8",
-            "-d30s",
-            "--latency",
-            "--timeout",
-            "5s",
-            "-s",
-            str(lua_script(body)),
-            f"{url}/predict",
-        ]
-        out.update(parse_wrk(sh(cmd).stdout))
+        out.update(wrk(binary, url, 8, body, 30))
 
     thread = threading.Thread(target=load)
     begin = time.monotonic()
