@@ -24,15 +24,10 @@ STATIC = Path(__file__).with_name("static")
 
 
 async def _user(request: Request) -> Any:
-    from airflow.api_fastapi.core_api.security import get_user
+    # Airflow's own resolution: a Bearer header wins, else the UI's JWT cookie; 401/403 when neither is valid.
+    from airflow.api_fastapi.core_api.security import bearer_scheme, get_user
 
-    bearer = None
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        from fastapi.security import HTTPAuthorizationCredentials
-
-        bearer = HTTPAuthorizationCredentials(scheme="Bearer", credentials=header.split(" ", 1)[1])
-    return await get_user(request, None, bearer)
+    return await get_user(request, None, await bearer_scheme(request))
 
 
 UserDep = Annotated[Any, Depends(_user)]
