@@ -225,8 +225,3 @@ def open_store(settings: Settings) -> AnalyticsStore:
     store = AnalyticsStore(target, engine)
     store.ensure_schema()
     return store
-
-
-def connection_of(store: AnalyticsStore) -> Connection:
-    """A raw SQLAlchemy connection (the caller closes it); used by query.py for guarded user SQL."""
-    return store.engine.connect()
