@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from .loader import LoadedAutomation, display
 from .notify.target import url_reference
 from .schedule import describe
 from .settings import Settings
-from .spec import BuildMetric, CustomWebhook, DeployedBuildMetric, SlackNotification
+from .spec import BuildMetric, Condition, CustomWebhook, DeployedBuildMetric, SlackNotification
 from .steps.clone import redact_url
 
 
@@ -44,14 +46,18 @@ def notifications_summary(spec) -> str:
     return "; ".join(parts) or "none"
 
 
-def gate_summary(conditions: list) -> str:
+def gate_summary(conditions: list[Condition]) -> str:
     if not conditions:
         return "none (every successful build deploys)"
     return "; ".join(condition_text(c) for c in conditions)
 
 
-def condition_text(condition: BuildMetric | DeployedBuildMetric) -> str:
-    if isinstance(condition, BuildMetric):
-        return f"`{condition.metric_name}` {condition.direction.symbol} `{condition.threshold}`"
-    deployed = f"the deployed build's on variation `{condition.variation}`"
-    return f"`{condition.metric_name}` {condition.direction.symbol} {deployed}"
+def condition_text(condition: Condition) -> str:
+    match condition:
+        case BuildMetric():
+            return f"`{condition.metric_name}` {condition.direction.symbol} `{condition.threshold}`"
+        case DeployedBuildMetric():
+            deployed = f"the deployed build's on variation `{condition.variation}`"
+            return f"`{condition.metric_name}` {condition.direction.symbol} {deployed}"
+        case _:
+            assert_never(condition)

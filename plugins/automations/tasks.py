@@ -60,16 +60,17 @@ def gate_task(automation: LoadedAutomation, **context: Any) -> str:
     from .links import verdict_line
     from .run_links import VERDICT_LINE_KEY
     from .steps.gate import evaluate
+    from .steps.gate_report import render_table
 
     force = bool((context["params"] or {}).get("force_deploy"))
     if force:
         log.warning("FORCE_DEPLOY is set for run %s: the gate's verdict will be overridden", context["run_id"])
     build = XCOM_INPUTS.build(context)
     verdict = evaluate(automation, build, force, context["run_id"], get_settings())
-    log.info("gate verdict for %s:\n%s", automation.name, verdict.table())
+    log.info("gate verdict for %s:\n%s", automation.name, render_table(verdict))
     ti = context["ti"]
-    ti.xcom_push(key=VERDICT_KEY, value=verdict.as_dict())
-    line = verdict_line(verdict.as_dict())
+    ti.xcom_push(key=VERDICT_KEY, value=verdict.to_xcom())
+    line = verdict_line(verdict.to_xcom())
     log.info("gate: %s", line)
     ti.xcom_push(key=VERDICT_LINE_KEY, value=line)  # shown by the run's "Gate verdict" link
     return DEPLOY if verdict.passed else SKIP_DEPLOY
@@ -86,10 +87,11 @@ def deploy_task(automation: LoadedAutomation, **context: Any) -> dict:
 
 
 def skip_deploy_task(automation: LoadedAutomation, **context: Any) -> str:
-    from .steps.gate import explain_skip
+    from .steps.gate_report import explain_skip
+    from .steps.verdict import Verdict
 
-    verdict = _pull(context, TaskId.metric_gate, key=VERDICT_KEY) or {}
-    reason = explain_skip(verdict)
+    pushed = _pull(context, TaskId.metric_gate, key=VERDICT_KEY)
+    reason = explain_skip(Verdict.from_xcom(pushed) if pushed else None)
     log.info("not deploying %s: %s", automation.name, reason)
     return reason
 

@@ -3,7 +3,7 @@
 from .action import Action, BuildDeploy, FrogmlBuildDeploy, QwakBuildDeploy
 from .automation import Automation, AutomationAudit
 from .build import BuildSpecifications
-from .conditions import BuildMetric, DeployedBuildMetric, DeploymentCondition
+from .conditions import BuildMetric, Condition, DeployedBuildMetric, DeploymentCondition
 from .deployment import (
     AutoScaleQuerySpec,
     AutoScaleTrigger,
@@ -14,7 +14,7 @@ from .deployment import (
 from .enums import AggregationType, GpuType, MetricType, PurchaseOption, ThresholdDirection
 from .notifications import CustomWebhook, Notification, SlackNotification
 from .resources import ClientResources, CpuResources, GpuResources, Resources
-from .triggers import Metric, MetricBasedTrigger, NoneTrigger, ScheduledTrigger, SqlMetric, Trigger
+from .triggers import Metric, MetricBasedTrigger, NoneTrigger, ScheduledTrigger, SqlMetric, Trigger, TriggerKind
 
 __all__ = [
     "Action",
@@ -29,6 +29,7 @@ __all__ = [
     "BuildMetric",
     "BuildSpecifications",
     "ClientResources",
+    "Condition",
     "CpuResources",
     "CustomWebhook",
     "DeployedBuildMetric",
@@ -50,4 +51,5 @@ __all__ = [
     "SqlMetric",
     "ThresholdDirection",
     "Trigger",
+    "TriggerKind",
 ]

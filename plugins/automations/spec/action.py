@@ -8,7 +8,7 @@ from pydantic import BeforeValidator, Field
 
 from .base import SpecModel
 from .build import BuildSpecifications
-from .conditions import AnyCondition
+from .conditions import AnyCondition, Condition
 from .deployment import DeploymentSpecifications
 
 
@@ -31,7 +31,7 @@ class QwakBuildDeploy(Action):
     deployment_spec: DeploymentSpecifications = Field(default_factory=DeploymentSpecifications)
 
     @property
-    def conditions(self) -> list[Any]:
+    def conditions(self) -> list[Condition]:
         return list(self.deployment_condition)
 
 

@@ -32,6 +32,10 @@ class DeployedBuildMetric(DeploymentCondition):
     variation: str = "default"
 
 
+# Every kind of condition, as the type code matches on (``match`` + ``assert_never`` lets mypy prove a new kind is
+# handled everywhere); AnyCondition below is the same union as pydantic reads it from a definition.
+Condition = Union[BuildMetric, DeployedBuildMetric]
+
 _CONDITIONS = {cls.__name__: cls for cls in (BuildMetric, DeployedBuildMetric)}
 
 AnyCondition = Annotated[

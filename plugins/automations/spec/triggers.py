@@ -53,6 +53,10 @@ def _none_word(value: Any) -> Any:
     return value
 
 
+# Every kind of trigger, as the type code matches on (``match`` + ``assert_never``); AnyTrigger below is the same
+# union as pydantic reads it from a definition.
+TriggerKind = Union[ScheduledTrigger, NoneTrigger, MetricBasedTrigger]
+
 _TRIGGERS = {cls.__name__: cls for cls in (ScheduledTrigger, NoneTrigger, MetricBasedTrigger)}
 
 AnyTrigger = Annotated[

@@ -9,7 +9,8 @@ import pytest
 from automations.analytics import BuildRow, BuildStatus, DeploymentRow, DeployStatus, RunKey
 from automations.runs import BuildResult
 from automations.settings import get_settings
-from automations.steps.gate import GateError, evaluate, explain_skip
+from automations.steps.gate import GateError, evaluate
+from automations.steps.gate_report import explain_skip, render_table
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -43,7 +44,7 @@ def test_static_threshold_pass_and_fail_are_recorded(analytics_env, automation_f
         ("BuildMetric(f1 ABOVE 0.8)", "f1", 0.81, "ABOVE", 0.8, True, False, "")
     ]
     assert _verdict_rows(analytics_env, "run-fail")[0][5] is False
-    assert explain_skip(failed.as_dict()) == "f1 = 0.8 is not ABOVE (>) the threshold 0.8 (static)"
+    assert explain_skip(failed) == "f1 = 0.8 is not ABOVE (>) the threshold 0.8 (static)"
 
 
 def test_sql_threshold_uses_documented_bind_names(analytics_env, automation_factory):
@@ -114,9 +115,8 @@ def test_champion_versus_challenger(analytics_env, automation_factory, challenge
     (result,) = verdict.conditions
     assert (verdict.passed, result.threshold, result.source) == (wins, 0.85, "deployed build champion")
     if not wins:
-        assert f"f1 = {challenger} is not ABOVE (>) the threshold 0.85 (deployed build champion)" == explain_skip(
-            verdict.as_dict()
-        )
+        expected = f"f1 = {challenger} is not ABOVE (>) the threshold 0.85 (deployed build champion)"
+        assert explain_skip(verdict) == expected
 
 
 def test_champion_is_the_last_successful_deploy_not_a_rolled_back_one(analytics_env, automation_factory):
@@ -144,7 +144,7 @@ def test_first_deploy_fails_when_configured(analytics_env, automation_factory, m
     automation = automation_factory(conditions=[{"metric_name": "f1", "direction": "ABOVE", "variation": "default"}])
     verdict = evaluate(automation, _build({"f1": 0.99}), False, "run-first-no", get_settings())
     assert not verdict.passed
-    assert "first deploy fails (AUTOMATIONS_FIRST_DEPLOY_PASSES=false)" in explain_skip(verdict.as_dict())
+    assert "first deploy fails (AUTOMATIONS_FIRST_DEPLOY_PASSES=false)" in explain_skip(verdict)
 
 
 def test_champion_without_that_metric_fails_clearly(analytics_env, automation_factory):
@@ -168,7 +168,7 @@ def test_list_of_conditions_all_must_pass(analytics_env, automation_factory):
     assert good.passed and [c.passed for c in good.conditions] == [True, True, True]
     assert not bad.passed and [c.passed for c in bad.conditions] == [True, False, True]
     assert len(_verdict_rows(analytics_env, "run-all")) == 3
-    assert explain_skip(bad.as_dict()) == "latency_ms = 51 is not BELOW_OR_EQUALS (<=) the threshold 50 (static)"
+    assert explain_skip(bad) == "latency_ms = 51 is not BELOW_OR_EQUALS (<=) the threshold 50 (static)"
 
 
 def test_force_deploy_overrides_and_is_recorded(analytics_env, automation_factory, caplog):
@@ -181,7 +181,7 @@ def test_force_deploy_overrides_and_is_recorded(analytics_env, automation_factor
     rows = _verdict_rows(analytics_env, "run-force")
     assert [(r[5], r[6]) for r in rows] == [(False, True), (False, True)]
     assert "no metric 'auc'" in rows[1][7]
-    assert verdict.as_dict()["forced"] is True and "override" in verdict.table()
+    assert verdict.to_xcom()["forced"] is True and "override" in render_table(verdict)
 
 
 def test_empty_condition_list_passes_and_is_recorded(analytics_env, automation_factory, caplog):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from automations.spec import BuildMetric, DeployedBuildMetric, ThresholdDirection
-from automations.steps.gate import ConditionResult, GateError, Verdict, _compared, describe, explain_skip, metric_value
+from automations.steps.gate_report import explain_skip, render_table
+from automations.steps.verdict import ConditionResult, GateError, Verdict, compared, decide, describe, metric_value
 
 pytestmark = pytest.mark.unit
 
@@ -28,7 +31,7 @@ CASES = [
 @pytest.mark.parametrize(("direction", "actual", "passes"), CASES)
 def test_every_direction_below_at_and_above(direction, actual, passes):
     condition = BuildMetric(metric_name="f1", direction=direction, threshold=str(THRESHOLD))
-    result = _compared(condition, actual, THRESHOLD, "static")
+    result = compared(condition, actual, THRESHOLD, "static")
     assert result.passed is passes
     assert (result.actual, result.threshold, result.direction) == (actual, THRESHOLD, direction)
     assert result.symbol == ThresholdDirection(direction).symbol
@@ -73,7 +76,7 @@ def _result(**overrides) -> ConditionResult:
 
 def test_table_shows_each_condition_and_the_outcome():
     verdict = Verdict("churn", "b1", False, False, (_result(), _result(condition="x", passed=True, actual=0.9)))
-    lines = verdict.table().splitlines()
+    lines = render_table(verdict).splitlines()
     assert lines[0].split() == ["condition", "metric", "actual", "direction", "threshold", "passed"]
     assert lines[2].split() == ["BuildMetric(f1", "ABOVE", "0.8)", "f1", "0.7", "ABOVE", "0.8", "(static)", "no"]
     assert lines[3].split()[-1] == "yes"
@@ -81,28 +84,43 @@ def test_table_shows_each_condition_and_the_outcome():
 
 
 def test_table_of_an_empty_forced_verdict():
-    table = Verdict("churn", None, True, True, ()).table()
+    table = render_table(Verdict("churn", None, True, True, ()))
     assert "(no deployment_condition)" in table and table.endswith("verdict: DEPLOY (forced by force_deploy: override)")
 
 
-def test_as_dict_is_json_safe_and_keeps_both_outcomes():
-    import json
-
+def test_xcom_is_json_safe_and_keeps_both_outcomes():
     verdict = Verdict("churn", "b1", True, True, (_result(),))
-    data = json.loads(json.dumps(verdict.as_dict()))
+    data = json.loads(json.dumps(verdict.to_xcom()))
     assert (data["passed"], data["forced"], data["conditions_passed"]) == (True, True, False)
     assert data["conditions"][0]["threshold"] == 0.8
 
 
 def test_explain_skip_names_metric_threshold_direction_and_actual():
     failed = Verdict("churn", "b1", False, False, (_result(passed=True, actual=0.95), _result(metric_name="auc")))
-    assert explain_skip(failed.as_dict()) == "auc = 0.7 is not ABOVE (>) the threshold 0.8 (static)"
+    assert explain_skip(failed) == "auc = 0.7 is not ABOVE (>) the threshold 0.8 (static)"
 
 
 def test_explain_skip_for_errors_first_deploy_and_no_verdict():
     error = _result(actual=None, threshold=None, source="", error="automation 'churn': boom")
     first = _result(threshold=None, source="first deploy", note="nothing is deployed yet: the first deploy fails")
-    text = explain_skip(Verdict("churn", "b", False, False, (error, first)).as_dict())
+    text = explain_skip(Verdict("churn", "b", False, False, (error, first)))
     assert "could not be evaluated: automation 'churn': boom" in text
     assert "f1 = 0.7 was not compared: nothing is deployed yet: the first deploy fails" in text
-    assert explain_skip({}) == "metric_gate pushed no verdict, so there is nothing to explain"
+    assert explain_skip(None) == "metric_gate pushed no verdict, so there is nothing to explain"
+
+
+def test_verdict_reads_back_from_its_xcom_and_ignores_keys_a_later_version_adds():
+    verdict = Verdict("churn", "b1", False, False, (_result(), _result(condition="x", passed=True, error="")))
+    data = json.loads(json.dumps(verdict.to_xcom()))
+    data["conditions"][0]["added_later"] = 1
+    assert Verdict.from_xcom({**data, "added_later": 2}) == verdict
+    assert explain_skip(Verdict.from_xcom(data)) == "f1 = 0.7 is not ABOVE (>) the threshold 0.8 (static)"
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "forced", "passed"),
+    [((), False, True), ((True, True), False, True), ((True, False), False, False), ((False,), True, True)],
+)
+def test_decide_needs_every_condition_unless_forced(outcomes, forced, passed):
+    verdict = decide("churn", "b1", tuple(_result(passed=p) for p in outcomes), forced)
+    assert (verdict.passed, verdict.forced, verdict.conditions_passed) == (passed, forced, all(outcomes))
