@@ -51,7 +51,19 @@ def run(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print(_gateway_line())
     return 0
+
+
+def _gateway_line() -> str:
+    from ..gateway import control, keeper
+
+    directory = get_settings().deployments_dir
+    pid = control.running_pid(directory)
+    if pid is None:
+        return "gateway: not running (the next deploy starts it)"
+    state = keeper.read_state(directory)
+    return f"gateway: pid {pid}, serving pid {state.get('serving_pid')}, restarts {state.get('restarts', 0)}"
 
 
 def _server(row: dict) -> str:

@@ -1,13 +1,19 @@
-"""``python -m automations.gateway --state-dir DIR --host H``: run the local gateway in the foreground."""
+"""``python -m automations.gateway --deployments-dir DIR --host H``: run the local gateway in the foreground.
+
+This process is the keeper (keeper.py): it forks the process that serves and forks it again if it dies.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
+
+ORPHAN_CHECK_S = 0.5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,25 +22,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    # Imported here, before any fork, so a restarted serving process starts in milliseconds.
     from .control import table_loader
+    from .keeper import Keeper
     from .proxy import Gateway, serve
     from .supervise import Supervisor
 
-    gateway = Gateway(args.host, table_loader(args.deployments_dir))
-    supervisor = Supervisor(args.deployments_dir)
+    keeper_pid = os.getpid()
 
-    async def run() -> None:
-        task = asyncio.ensure_future(serve(gateway, supervisor.tick))
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, task.cancel)
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+    def serve_forever() -> int:
+        gateway = Gateway(args.host, table_loader(args.deployments_dir))
+        supervisor = Supervisor(args.deployments_dir)
 
-    asyncio.run(run())
-    return 0
+        async def orphaned() -> None:  # a keeper killed with SIGKILL cannot stop us: go, the next deploy restarts
+            while os.getppid() == keeper_pid:
+                await asyncio.sleep(ORPHAN_CHECK_S)
+            logging.getLogger("automations.gateway").error("gateway: the keeper process is gone; stopping")
+
+        async def run() -> None:
+            task = asyncio.ensure_future(serve(gateway, supervisor.tick))
+            watch = asyncio.ensure_future(orphaned())
+            watch.add_done_callback(lambda _: task.cancel())
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, task.cancel)
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            finally:
+                watch.cancel()
+
+        asyncio.run(run())
+        return 0
+
+    return Keeper(args.deployments_dir, args.host, serve_forever).run()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Optional
 from ..backends.local import registry
 from ..backends.local.process import cmdline, is_alive, stop_group
 from ..settings import PLUGINS_DIR
-from . import ports
+from . import keeper, ports
 from .routes import Table, build_table
 
 MODULE = "automations.gateway"
@@ -42,14 +42,11 @@ def table_loader(directory: Path) -> Callable[[], Table]:
     return load
 
 
-def _state_file(directory: Path) -> Path:
-    return directory / "gateway.json"
-
-
 def running_pid(directory: Path) -> Optional[int]:
+    """The keeper's pid (the gateway process deploys start and ``stop`` signals), when it runs."""
     try:
-        pid = int(json.loads(_state_file(directory).read_text())["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+        pid = int(keeper.read_state(directory)["pid"])
+    except (ValueError, KeyError, TypeError):
         return None
     line = cmdline(pid)
     ours = line is None or (MODULE in line and str(directory) in line)
@@ -82,7 +79,7 @@ def ensure_running(directory: Path, host: str, timeout_s: float = 30.0) -> int:
     return pid
 
 
-def _start(directory: Path, host: str) -> int:
+def _start(directory: Path, host: str, timeout_s: float = 30.0) -> int:
     log_path = directory / "logs" / "gateway.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(PLUGINS_DIR), os.environ.get("PYTHONPATH")) if p))
@@ -96,7 +93,13 @@ def _start(directory: Path, host: str) -> int:
             start_new_session=True,
             close_fds=True,
         )
-    _state_file(directory).write_text(json.dumps({"pid": proc.pid, "host": host}))
+    # The keeper writes gateway.json when it forks its serving process; wait for it so that the next
+    # ensure_running (after this lock) finds this gateway rather than starting a second one.
+    deadline = time.monotonic() + timeout_s
+    while keeper.read_state(directory).get("pid") != proc.pid:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the local gateway did not start; see {log_path}")
+        time.sleep(0.05)
     return proc.pid
 
 

@@ -23,8 +23,10 @@ from tests.support.model_server import make_artifact
 from automations.backends.errors import DeployFailed
 from automations.backends.local import registry
 from automations.backends.local.deploy import undeploy
+from automations.backends.local.process import is_alive
 from automations.cli import deployments as deployments_cli
 from automations.gateway import control as gateway
+from automations.gateway import keeper
 from model_runtime import contract
 
 pytestmark = pytest.mark.integration
@@ -161,3 +163,42 @@ def test_a_crashed_server_is_restarted_logged_and_counted(settings, cleanup, tmp
     assert after.restarts == 1 and after.endpoint == before.endpoint
     log = (settings.deployments_dir / "logs" / "gateway.log").read_text()
     assert f"crashy--default restarted as pid {after.pid}" in log
+
+
+def _wait_answer(url: str, timeout_s: float = 20) -> float:
+    """Seconds until the stable URL answers /predict with 200 again."""
+    started = time.monotonic()
+    while True:
+        try:
+            if call(url)[0] == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        assert time.monotonic() - started < timeout_s, f"{url} did not answer again within {timeout_s}s"
+        time.sleep(0.02)
+
+
+def test_a_killed_gateway_is_restarted_logged_and_counted(settings, cleanup, tmp_path, capsys, monkeypatch):
+    url = deploy(spec("gwkill"), fake_build(tmp_path, "gwkill-b1"), None, settings)["endpoint"]
+    directory = settings.deployments_dir
+    before = keeper.read_state(directory)
+    os.kill(before["serving_pid"], signal.SIGKILL)  # the process holding every stable port
+    _wait_answer(url)
+    after = keeper.read_state(directory)
+    assert after["pid"] == before["pid"] and after["serving_pid"] != before["serving_pid"]
+    assert after["restarts"] == before["restarts"] + 1
+    log = (directory / "logs" / "gateway.log").read_text()
+    assert f"serving process {before['serving_pid']} killed by signal 9" in log
+    assert f"restarted as pid {after['serving_pid']}" in log
+    monkeypatch.setenv("AUTOMATIONS_STATE_DIR", str(settings.state_dir))
+    assert deployments_cli.run(argparse.Namespace(json=False)) == 0
+    assert f"restarts {after['restarts']}" in capsys.readouterr().out
+    # The keeper itself killed: its serving process stops too, and the next deploy brings the URL back.
+    os.kill(after["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while gateway.running_pid(directory) is not None or is_alive(after["serving_pid"]):
+        assert time.monotonic() < deadline, "the orphaned serving process did not stop"
+        time.sleep(0.1)
+    deploy(spec("gwkill"), fake_build(tmp_path, "gwkill-b2"), None, settings)
+    assert call(url)[1]["X-Automation-Build"] == "gwkill-b2"
+    assert keeper.read_state(directory)["pid"] != after["pid"]
