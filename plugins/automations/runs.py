@@ -89,6 +89,8 @@ class BuildResult(_Result):
     commit: str = Field(min_length=1)
     tests: dict[str, int] = Field(default_factory=dict)  # {"passed": n, "failed": n}
     warnings: list[str] = Field(default_factory=list)  # what the install changed or relaxed, said in the build log
+    params: dict[str, Any] = Field(default_factory=dict)  # BuildSpecifications.parameters + qwak/frogml log_param
+    api_schema: Optional[dict[str, Any]] = None  # the model's schema() described (model_runtime.model_schema)
     build_image: Optional[str] = None  # the image the build ran in (docker, kubernetes), not the serving image
     python: Optional[str] = None  # the interpreter of the build's environment
     runtime_path: Optional[str] = None  # local: the PYTHONPATH entry holding model_runtime

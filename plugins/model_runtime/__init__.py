@@ -14,6 +14,8 @@ Standard library only, plus the model's own dependencies: this package is copied
     3. Instantiates the model (``main.load_model()`` if defined, else the one class in main/ with build() and
        predict()), calls build(). Metrics = qwak/frogml ``log_metric`` stores merged with the dict build()
        returned (which wins); finite numbers only, others dropped with a warning. A raising build: exit 5.
+       Params = BuildSpecifications.parameters + ``log_param``'s; ``schema()`` is described (model_schema.py).
+       qwak/frogml run in their local mode (libraries.py): ``log_data`` and ``ModelSchema`` call no server.
     4. Pickles the instance to OUT/model.pkl, copies DIR to OUT/src, writes OUT/result.json (and F).
 ``python -m model_runtime serve --artifact OUT [--host H] [--port P]``
     GET /health, GET /metrics, POST /predict on uvicorn (installed into this environment when missing);

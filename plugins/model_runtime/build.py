@@ -22,7 +22,9 @@ from typing import Any, Optional
 
 from . import contract
 from .discovery import ModelNotFound, load_model
-from .metrics import collect
+from .libraries import enter_local_mode
+from .metrics import collect, collect_params
+from .model_schema import model_schema
 
 RUNTIME_ROOT = Path(__file__).resolve().parents[1]  # the directory that holds model_runtime/
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -115,12 +117,20 @@ def save_artifact(model: Any, source: Path, output: Path) -> None:
     shutil.copytree(source, target, ignore=_COPY_IGNORE)
 
 
-def train(source: Path, main_dir: str, output: Path) -> dict[str, float]:
+def train(source: Path, main_dir: str, output: Path, parameters: dict[str, Any]) -> contract.BuildResult:
+    """build() the model and save it; the result holds its metrics, params and schema (tests and warnings not yet)."""
     model = load_model(source, main_dir)
     print(f"model_runtime build: calling {type(model).__module__}.{type(model).__qualname__}.build()", flush=True)
     metrics = collect(model.build())
+    schema, schema_warnings = model_schema(model)
+    for warning in schema_warnings:
+        print(f"model_runtime build: WARNING: {warning}", flush=True)
+    if schema is not None:
+        print(f"model_runtime build: schema {json.dumps(schema, sort_keys=True)}", flush=True)
     save_artifact(model, source, output)
-    return metrics
+    return contract.BuildResult(
+        metrics=metrics, params=collect_params(parameters), api_schema=schema, warnings=schema_warnings
+    )
 
 
 def install_warnings(source: Path) -> list[str]:
@@ -134,8 +144,9 @@ def install_warnings(source: Path) -> list[str]:
 
 def run(source: Path, main_dir: str, output: Path, xcom_file: Optional[str]) -> int:
     source = source.resolve()
+    enter_local_mode()  # before the tests (a child process) and the model import: nothing reaches Qwak/JFrog
     try:
-        apply_parameters()
+        parameters = apply_parameters()
     except ValueError as exc:
         print(f"model_runtime build: {exc}", flush=True)
         return contract.EXIT_BUILD_FAILED
@@ -144,18 +155,18 @@ def run(source: Path, main_dir: str, output: Path, xcom_file: Optional[str]) -> 
         print(f"model_runtime build: tests failed {counts}", flush=True)
         return contract.EXIT_TESTS_FAILED
     try:
-        metrics = train(source, main_dir, output)
+        result = train(source, main_dir, output, parameters)
     except ModelNotFound as exc:
         print(f"model_runtime build: {exc}", flush=True)
         return contract.EXIT_BUILD_FAILED
     except Exception:
         traceback.print_exc()
         return contract.EXIT_BUILD_FAILED
-    result = contract.BuildResult(
-        metrics=metrics, tests=counts, python=sys.executable, warnings=install_warnings(source)
-    )
+    result.tests, result.python = counts, sys.executable
+    result.warnings = install_warnings(source) + result.warnings
     result.write(output / contract.RESULT_FILE)
     if xcom_file:
         result.write(Path(xcom_file))
-    print(f"model_runtime build: metrics {json.dumps(metrics, sort_keys=True)}", flush=True)
+    print(f"model_runtime build: metrics {json.dumps(result.metrics, sort_keys=True)}", flush=True)
+    print(f"model_runtime build: params {json.dumps(result.params, sort_keys=True)}", flush=True)
     return contract.EXIT_OK

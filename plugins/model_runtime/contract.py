@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 MODULE = "model_runtime"
 RESULT_FILE = "result.json"  # written by `build` into --output
@@ -73,7 +73,9 @@ class BuildResult:
     artifact: str = ARTIFACT_FILE
     tests: dict[str, int] = field(default_factory=dict)  # {"passed": n, "failed": n}
     python: str = ""
-    warnings: list[str] = field(default_factory=list)  # what `install` changed about the dependencies
+    warnings: list[str] = field(default_factory=list)  # what `install` changed about the dependencies, schema()
+    params: dict[str, Any] = field(default_factory=dict)  # BuildSpecifications.parameters + log_param's
+    api_schema: Optional[dict[str, Any]] = None  # model_schema.describe() of schema(), when the model defines one
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,4 +83,5 @@ class BuildResult:
 
     @classmethod
     def read(cls, path: Path) -> BuildResult:
-        return cls(**json.loads(path.read_text()))
+        data = json.loads(path.read_text())
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})  # a newer runtime's extras

@@ -12,6 +12,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .libraries import LIBRARIES, patch_schemas
+
 # Qwak's @qwak.api() / JFrog ML's @frogml.api() resolve through a dependency-injection container at class
 # definition time; the libraries' own runtimes wire it first, so we do the same before importing the model.
 _WIRING = (
@@ -40,6 +42,9 @@ def wire_model_libraries() -> list[str]:
         try:
             getattr(importlib.import_module(module), function)()
             wired.append(package)
+            for library in LIBRARIES:
+                if library.module == package:
+                    patch_schemas(library.schema_module)  # ModelSchema(...) must not call Qwak's servers
         except Exception as exc:  # a library version with another layout must not break plain models
             print(f"model_runtime: could not wire {package}'s runtime ({exc!r}); @api decorators may fail")
     return wired

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import contract
+from .libraries import implied_requirements
 from .serve_deps import SERVER_REQUIREMENTS
 from .translate import Translated, conda_entry, pip_entry, poetry_entry, python_version
 
@@ -220,6 +221,10 @@ def run(source: Path, main_dir: str, dependency_file: Optional[str]) -> int:
     for item in translated:
         if item.warning:
             _warn(warnings, item.warning)
-    code = install_with_relaxing([t.requirement for t in translated if t.requirement], warnings)
+    requirements = [t.requirement for t in translated if t.requirement]
+    for requirement, why in implied_requirements(source, requirements):
+        _warn(warnings, f"added {requirement}: {why} (Qwak's build image came with it)")
+        requirements.append(requirement)
+    code = install_with_relaxing(requirements, warnings)
     write_report(source, path, warnings)
     return code

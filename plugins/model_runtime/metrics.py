@@ -4,30 +4,37 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
 from typing import Any, Optional
 
-# (module that holds the store, how to read it). Read only when the model already imported the module:
-# importing qwak/frogml here would cost seconds for models that do not use them.
-_STORES: tuple[tuple[str, Callable[[Any], dict]], ...] = (
-    ("qwak.model.experiment_tracking", lambda m: m.QwakExperimentTracking().get_metrics()),
-    ("frogml.sdk.model.model_version_tracking", lambda m: m.FrogmlModelVersionTracking().get_metrics()),
-)
+from .libraries import logged
 
 
 def library_metrics(modules: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """Metrics logged through qwak.log_metric / frogml.log_metric in this process."""
-    modules = sys.modules if modules is None else modules
-    found: dict[str, Any] = {}
-    for name, read in _STORES:
-        module = modules.get(name)
-        if module is None:
-            continue
+    return logged(sys.modules if modules is None else modules, "metrics")
+
+
+def library_params(modules: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """Params logged through qwak.log_param / frogml.log_param in this process."""
+    return logged(sys.modules if modules is None else modules, "params")
+
+
+def as_param(value: Any) -> Any:
+    """A param as JSON keeps it: numbers, strings and booleans as they are, anything else as its text."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
-            found.update(read(module) or {})
-        except Exception as exc:  # another library version: say so, keep the other sources
-            print(f"model_runtime: could not read metrics from {name}: {exc!r}")
-    return found
+            value = value.item()  # numpy scalar
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def collect_params(build_parameters: dict[str, Any], modules: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """BuildSpecifications.parameters, then what log_param logged (which wins on a clash)."""
+    raw = {**build_parameters, **library_params(modules)}
+    return {str(name): as_param(value) for name, value in raw.items()}
 
 
 def as_number(value: Any) -> Optional[float]:

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from . import contract
+from .adapters import model_io
 from .discovery import add_to_path, wire_model_libraries
+from .libraries import enter_local_mode
 from .payload import to_frame
 from .serve_config import ServerConfig, config_from_env
 
@@ -36,6 +38,7 @@ __all__ = ["ServerConfig", "config_from_env", "load_artifact", "run"]
 def load_artifact(artifact: Path) -> Any:
     """Unpickle the model (its source copy on sys.path) and run initialize_model() when it has one."""
     add_to_path(artifact / contract.SOURCE_DIR)
+    enter_local_mode()
     wire_model_libraries()
     with (artifact / contract.ARTIFACT_FILE).open("rb") as fh:
         model = pickle.load(fh)
@@ -65,6 +68,8 @@ def run(artifact: Path, host: str, port: int) -> int:
         traceback.print_exc()
         print(f"model_runtime serve: could not load the model from {artifact}: {exc!r}", flush=True)
         return contract.EXIT_SERVE_FAILED
+    for note in model_io(model).notes:
+        print(f"model_runtime serve: WARNING: {note}", flush=True)
     to_frame([])  # imports pandas now, before forking, not inside the first request's timeout
     metrics_dir = _prepare_metrics_dir()
     from .serve_metrics import Metrics

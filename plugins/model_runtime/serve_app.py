@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from .payload import BadRequest, parse_records
+from .payload import BadRequest
 from .serve_metrics import Metrics
 from .serve_predict import Predictor, PredictTimeout
 
@@ -76,7 +76,7 @@ class ModelApp:
 
     async def predict(self, scope: Scope, receive: Receive) -> Reply:
         try:
-            records = parse_records(await read_body(scope, receive, self.max_body_bytes))
+            records = self.predictor.io.read(await read_body(scope, receive, self.max_body_bytes))
         except TooLarge:
             return Reply(413, {"error": f"request body is larger than {self.max_body_bytes} bytes"})
         except BadRequest as exc:

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .payload import as_list, to_frame
+from .adapters import ModelIO
 
 
 class PredictTimeout(Exception):
@@ -30,18 +30,19 @@ class _Pending:
     future: asyncio.Future = field(repr=False)
 
 
-def predict_once(model: Any, records: list[dict]) -> list:
-    return as_list(model.predict(to_frame(records)))
+def predict_once(model: Any, records: list, io: ModelIO | None = None) -> Any:
+    """predict() on one request, through the model's @api adapters when it has them (adapters.py)."""
+    return (io or ModelIO()).call(model, records)
 
 
-def predict_merged(model: Any, groups: list[list[dict]]) -> list[Any]:
+def predict_merged(model: Any, groups: list[list], io: ModelIO | None = None) -> list[Any]:
     """One predict() on all groups' records, split back per group; per group if the answer does not line up."""
     if len(groups) == 1:
-        return [predict_once(model, groups[0])]
+        return [predict_once(model, groups[0], io)]
     merged = [record for group in groups for record in group]
-    predictions = predict_once(model, merged)
-    if len(predictions) != len(merged):  # not one prediction per record: cannot tell whose is whose
-        return [predict_once(model, group) for group in groups]
+    predictions = predict_once(model, merged, io)
+    if not isinstance(predictions, list) or len(predictions) != len(merged):  # cannot tell whose is whose
+        return [predict_once(model, group, io) for group in groups]
     out, start = [], 0
     for group in groups:
         out.append(predictions[start : start + len(group)])
@@ -52,13 +53,18 @@ def predict_merged(model: Any, groups: list[list[dict]]) -> list[Any]:
 class Predictor:
     """Queue of /predict requests of one worker, fed to the model ``max_batch`` requests at a time."""
 
-    def __init__(self, model: Any, max_batch: int, timeout_s: float, on_stuck: Callable[[], None]) -> None:
+    def __init__(
+        self, model: Any, max_batch: int, timeout_s: float, on_stuck: Callable[[], None], io: ModelIO | None = None
+    ) -> None:
+        self.io = io or ModelIO()
+        # Requests whose input is not a DataFrame of records (an @api JSON/string adapter) cannot be merged.
+        max_batch = max_batch if self.io.mergeable else 1
         self.model, self.max_batch, self.timeout_s, self.on_stuck = model, max(1, max_batch), timeout_s, on_stuck
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predict")
         self.queue: list[_Pending] = []
         self.runner: asyncio.Task | None = None
 
-    async def predict(self, records: list[dict]) -> list:
+    async def predict(self, records: list) -> Any:
         """The request's predictions; PredictTimeout after timeout_s (queueing included)."""
         pending = _Pending(records, asyncio.get_running_loop().create_future())
         self.queue.append(pending)
@@ -78,7 +84,7 @@ class Predictor:
             batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch :]
             groups = [p.records for p in batch]
             try:
-                results = await loop.run_in_executor(self.executor, predict_merged, self.model, groups)
+                results = await loop.run_in_executor(self.executor, predict_merged, self.model, groups, self.io)
             except Exception as exc:  # the model's error goes back to every request of the batch
                 for p in batch:
                     _settle(p.future, exc=exc)

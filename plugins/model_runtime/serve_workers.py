@@ -62,6 +62,7 @@ def uvicorn_server(app: Any, config: ServerConfig) -> Any:
 
 def serve_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics: Any) -> int:
     """One worker: uvicorn on the shared socket until told to stop or recycled after a timeout."""
+    from .adapters import model_io
     from .serve_app import ModelApp
     from .serve_predict import Predictor
 
@@ -78,7 +79,7 @@ def serve_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics:
                 connection.shutdown()  # idle keep-alive ones close now, busy ones after their answer
             server.should_exit = True  # graceful: finish what is in flight, then exit
 
-    predictor = Predictor(model, config.max_batch, config.timeout_ms / 1000, stuck)
+    predictor = Predictor(model, config.max_batch, config.timeout_ms / 1000, stuck, model_io(model))
     server = uvicorn_server(ModelApp(predictor, metrics, config.max_body_bytes), config)
     server.run(sockets=[sock])
     return EXIT_RECYCLE if recycled else contract.EXIT_OK

@@ -17,8 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 VENVS = ROOT / ".cache" / "sdk-venvs"
 SDKS = {
-    "qwak": "qwak-core==0.7.160",
-    "frogml": "frogml==2.1.152",
+    "qwak": "qwak-core==0.7.160 pandas==3.1.1",  # pandas: the @api adapters and run_local need it
+    "frogml": "frogml==2.1.152 pandas==3.1.1",
     "qwak-inference": "qwak-inference==0.2.1 pandas==3.1.1",
 }
 BUILD_TIMEOUT = 1200

@@ -177,6 +177,8 @@ class DockerBuildOperator(DockerOperator):
             build_image=self.image,
             tests=result.tests,
             warnings=result.warnings,
+            params=result.params,
+            api_schema=result.api_schema,
             local_artifact=str(output),
         )
 

@@ -193,6 +193,9 @@ def build_result(result: Any, ident: build_pod.Identity, automation: str, artifa
         tests=result.get("tests") or {},
         python=result.get("python") or None,
         artifact=result.get("artifact"),
+        warnings=list(result.get("warnings") or []),
+        params=dict(result.get("params") or {}),
+        api_schema=result.get("api_schema"),
     )
 
 

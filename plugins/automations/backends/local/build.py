@@ -108,6 +108,8 @@ def run_build(
         commit=clone.commit,
         tests=result.tests,
         warnings=result.warnings,
+        params=result.params,
+        api_schema=result.api_schema,
         python=python,
         runtime_path=str(benv.runtime_path),
         local_artifact=str(output),
