@@ -34,6 +34,51 @@ def upload_dir_as_tar(local_dir: Path, target) -> str:
     return str(target)
 
 
+def upload_tree(local_dir: Path, target) -> str:  # target: ObjectStoragePath (heavy import kept out)
+    """Copy every file below ``local_dir`` to the same relative path under ``target``; return the target's URI.
+
+    A link that resolves outside ``local_dir`` is refused, not followed: the build's output must not carry a file
+    of the worker's into the store. Bytecode caches are not copied.
+    """
+    root = local_dir.resolve()
+    for path in sorted(local_dir.rglob("*")):
+        if not _inside(path.resolve(), root):
+            raise ValueError(f"{path} is a link to outside {local_dir}; refusing to upload it")
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        dest = target / path.relative_to(local_dir).as_posix()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("rb") as src, dest.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return str(target)
+
+
+def download_tree(source_uri: str, local_dir: Path) -> Path:
+    """Copy the directory tree at ``source_uri`` into ``local_dir``, refusing paths that would escape it."""
+    from airflow.sdk import ObjectStoragePath
+
+    source = ObjectStoragePath(str(source_uri))
+    root = local_dir.resolve()
+    found = False
+    for remote in source.rglob("*"):
+        if not remote.is_file():
+            continue
+        found = True
+        local = (root / remote.relative_to(source).as_posix()).resolve()
+        if root not in local.parents:
+            raise ValueError(f"artifact path {remote} escapes {root}")
+        local.parent.mkdir(parents=True, exist_ok=True)
+        with remote.open("rb") as src, local.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    if not found:
+        raise FileNotFoundError(f"no artifact files under {source_uri}")
+    return local_dir
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
 def download_tar_to_dir(source_uri: str, local_dir: Path) -> Path:
     """Unpack the .tar.gz at ``source_uri`` into ``local_dir``, refusing members that escape it."""
     from airflow.sdk import ObjectStoragePath

@@ -17,10 +17,10 @@ from local_backend_support import EXAMPLE, FIXTURE_MODELS, automation, clone_res
 from automations.backends.errors import DeployFailed
 from automations.backends.local import registry
 from automations.backends.local.build import BuildFailed
-from automations.backends.local.deploy import healthy
 from automations.backends.local.process import is_alive
 from automations.cli import deployments as deployments_cli
 from automations.cli import undeploy as undeploy_cli
+from automations.serving_health import healthy
 from model_runtime import contract
 
 pytestmark = pytest.mark.integration

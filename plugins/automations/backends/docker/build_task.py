@@ -22,6 +22,7 @@ from docker.types import Mount
 from model_runtime import contract
 
 from ... import artifacts, ids
+from ...artifacts import upload_tree
 from ...runs import BuildResult, RunInputs
 from ...settings import PLUGINS_DIR, DockerSettings
 from . import plan as paths
@@ -29,7 +30,6 @@ from .diagnose import failure_reason, log_tail
 from .install_phase import InstallFailed, ensure_deps_image
 from .plan import BuildPlan
 from .resources import clamp_nano_cpus
-from .store import upload_tree
 
 
 class DockerBuildFailed(AirflowFailException):

@@ -10,18 +10,17 @@ own published port changes per deploy; the gateway routes to the new one before 
 from __future__ import annotations
 
 import logging
-import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from model_runtime import contract
 
+from ... import serving_health
 from ...gateway import control as gateway
 from ...gateway import ports
 from ...runs import BuildResult, DeployResult, ImageResult
+from ...serving_health import Health
 from ...settings import DockerSettings
 from ...spec import Automation
 from ..errors import DeployFailed
@@ -161,24 +160,18 @@ def _start(client: Any, plan: ContainerPlan, host: str) -> tuple[Any, int]:
 
 def wait_healthy(container: Any, endpoint: str, timeout_s: float, interval_s: float = 0.5) -> str | None:
     """None once GET /health answers 200; otherwise why not (exited, or still unhealthy at the deadline)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if _healthy(endpoint):
-            return None
-        container.reload()
-        if container.status in ("exited", "dead") or container.attrs["State"].get("Restarting"):
-            code = container.attrs["State"].get("ExitCode")
-            return f"new serving container {container.name} exited (code {code}) before becoming healthy"
-        time.sleep(interval_s)
+    outcome = serving_health.wait_healthy(endpoint, timeout_s, gone=lambda: _gone(container), interval_s=interval_s)
+    if outcome is Health.healthy:
+        return None
+    if outcome is Health.exited:
+        code = container.attrs["State"].get("ExitCode")
+        return f"new serving container {container.name} exited (code {code}) before becoming healthy"
     return f"new serving container {container.name} was not healthy within {timeout_s:g} s"
 
 
-def _healthy(endpoint: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{endpoint}/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+def _gone(container: Any) -> bool:
+    container.reload()
+    return container.status in ("exited", "dead") or bool(container.attrs["State"].get("Restarting"))
 
 
 def render(automation: Automation, settings: DockerSettings) -> list[dict]:

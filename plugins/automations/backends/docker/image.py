@@ -19,12 +19,12 @@ from typing import Any
 from model_runtime import contract
 
 from ... import ids
+from ...artifacts import download_tree
 from ...runs import BuildResult, ImageResult, RunInputs, TaskId
 from ...settings import PLUGINS_DIR, DockerSettings
 from ...spec import Automation
 from . import engine
 from .plan import LABEL_PREFIX, PYTHON, RUNTIME_DIR, RUNTIME_ROOT, plan_build
-from .store import download_tree
 
 log = logging.getLogger(__name__)
 

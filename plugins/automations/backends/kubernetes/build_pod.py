@@ -40,6 +40,7 @@ from ...ids import build_id as make_build_id
 from ...runs import CloneResult
 from ...settings import PLUGINS_DIR, KubernetesSettings
 from ...spec import Automation
+from ...steps.git_safety import redact_url
 from . import placement, security
 
 BASE_CONTAINER = "base"  # the KubernetesPodOperator's name for the main container
@@ -153,7 +154,8 @@ def plan(automation: Automation, settings: KubernetesSettings) -> BuildPodPlan:
         mount=artifact_mount(settings),
         pvc=settings.artifact_pvc,
         source_mode=settings.source,
-        git={"repo": _public_url(repo), "branch": build.git_branch, "subdir": subdir,
+        git={"repo": redact_url(repo),  # credentials only ever come from the Secret
+             "branch": build.git_branch, "subdir": subdir,
              "token_secret": dns_name(build.git_access_token_secret) if build.git_access_token_secret else ""},
         git_image=settings.git_image,
         # Qwak gives provision_instance_timeout in minutes; the operator waits in seconds.
@@ -181,11 +183,6 @@ def _static_env(automation: Automation) -> dict[str, str]:
         contract.ENV_PARAMETERS: json.dumps(build.parameters, sort_keys=True),
         "PYTHONUNBUFFERED": "1",  # the task log streams the pod's output line by line
     }
-
-
-def _public_url(repo: str) -> str:
-    """Drop any user:password@ from an https URL: credentials only ever come from the Secret."""
-    return re.sub(r"^(https?://)[^/@]+@", r"\1", repo)
 
 
 # ---------------------------------------------------------------------------------------------------- pod

@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING, Any
 from model_runtime import contract
 
 from ... import ids
-from ...artifacts import download_tar_to_dir, store_path
+from ...artifacts import download_tar_to_dir, store_path, upload_tree
 from ...runs import BuildResult, CloneResult, RunInputs, TaskId
 from . import environment
 from .process import run_streaming
-from .store import upload_tree
 
 if TYPE_CHECKING:
     from ...settings import LocalSettings

@@ -12,9 +12,6 @@ import json
 import os
 import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,16 +19,18 @@ from typing import TYPE_CHECKING, Optional
 
 from model_runtime import contract
 
+from ... import serving_health
+from ...artifacts import download_tree
 from ...gateway import control as gateway
 from ...gateway import ports
 from ...gateway.supervise import launch_path
 from ...ids import safe_path_part
 from ...runs import BuildResult, DeployResult, ImageResult
+from ...serving_health import Health
 from ..errors import DeployFailed
 from . import registry, retention
 from .environment import child_env
 from .process import stop_group
-from .store import download_tree
 
 if TYPE_CHECKING:
     from ...settings import LocalSettings
@@ -149,28 +148,16 @@ def log_tail(path: str, lines: int = 40) -> str:
         return "(no log)"
 
 
-def healthy(endpoint: str, timeout_s: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(f"{endpoint}/health", timeout=timeout_s) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
 def wait_healthy(plan: ServerPlan, proc: subprocess.Popen) -> None:
     """Return once /health answers 200; raise DeployFailed if the server exits or the timeout passes."""
-    deadline = time.monotonic() + plan.timeout_s
-    while time.monotonic() < deadline:
-        if healthy(plan.endpoint):
-            return
-        if proc.poll() is not None:
-            raise DeployFailed(
-                f"{plan.automation}: the server for build {plan.build_id} exited with {proc.returncode} before "
-                f"becoming healthy. Server log ({plan.log_file}):\n{log_tail(plan.log_file)}"
-            )
-        time.sleep(0.25)
+    outcome = serving_health.wait_healthy(plan.endpoint, plan.timeout_s, gone=lambda: proc.poll() is not None)
+    if outcome is Health.healthy:
+        return
+    why = f"exited with {proc.returncode} before becoming healthy" if outcome is Health.exited else (
+        f"was not healthy within {plan.timeout_s}s"
+    )
     raise DeployFailed(
-        f"{plan.automation}: the server for build {plan.build_id} was not healthy within {plan.timeout_s}s. "
+        f"{plan.automation}: the server for build {plan.build_id} {why}. "
         f"Server log ({plan.log_file}):\n{log_tail(plan.log_file)}"
     )
 

@@ -252,6 +252,14 @@ def test_credentials_in_the_repo_url_are_dropped(monkeypatch):
     assert TOKEN not in json.dumps(pod)
 
 
+def test_a_password_holding_an_at_sign_is_dropped_whole(monkeypatch):
+    """The credentials end at the last '@' of the authority (urlsplit's reading, as the clone step redacts)."""
+    monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", "git")
+    pod = pod_of(build.render(automation(git_uri="https://bot:p@ss-tail@github.com/acme/m.git#churn"), k8s()))
+    assert env_of(container(pod, "source", init=True))["GIT_REPO"] == "https://github.com/acme/m.git"
+    assert "ss-tail" not in json.dumps(pod)
+
+
 @pytest.mark.parametrize("source", ["artifact", "git"])
 def test_no_secret_value_appears_anywhere_in_the_rendered_yaml(source, monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_SOURCE", source)
