@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def rows() -> list[dict]:
-    from ..backends.local import registry
+    from ..gateway import registry
 
     found = registry.all_deployments(get_settings().deployments_dir)
     return [dict(asdict(d), alive=d.alive()) for d in found]

@@ -14,10 +14,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
-from ..backends.local import registry
 from ..backends.local.process import cmdline, is_alive, stop_group
 from ..settings import PLUGINS_DIR
-from . import keeper, ports
+from . import keeper, ports, registry
 from .routes import Table, build_table
 
 MODULE = "automations.gateway"

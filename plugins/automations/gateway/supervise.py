@@ -44,7 +44,7 @@ class Supervisor:
         if not self.busy.acquire(blocking=False):
             return  # the previous tick is still waiting on a restart
         try:
-            from ..backends.local import registry
+            from . import registry
 
             for deployment in registry.all_deployments(self.directory):
                 if deployment.backend == "local" and not deployment.alive():
@@ -53,7 +53,7 @@ class Supervisor:
             self.busy.release()
 
     def maybe_restart(self, deployment) -> None:  # registry.Deployment
-        from ..backends.local import registry
+        from . import registry
 
         key = registry.key(deployment.automation, deployment.variation)
         if time.monotonic() < self.next_try.get(key, 0.0):
@@ -66,7 +66,8 @@ class Supervisor:
 
     def restart(self, key: str, deployment) -> None:
         from ..backends.errors import DeployFailed
-        from ..backends.local import deploy, registry
+        from ..backends.local import deploy
+        from . import registry
 
         path = launch_path(self.directory, key)
         if not path.is_file():

@@ -10,8 +10,8 @@ from dockerkit import build_tiny, post_json, tiny_automation
 
 from automations.backends.docker.deploy import deploy
 from automations.backends.errors import DeployFailed
-from automations.backends.local import registry
 from automations.backends.local.deploy import undeploy
+from automations.gateway import registry
 from automations.runs import ImageResult
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]

@@ -11,9 +11,9 @@ import pytest
 from automations.artifacts import store_path, upload_dir_as_tar
 from automations.backends.local import build as local_build
 from automations.backends.local import deploy as local_deploy
-from automations.backends.local import registry
 from automations.backends.local.process import is_alive, stop_group
 from automations.gateway import control as gateway
+from automations.gateway import registry
 from automations.runs import BuildResult, CloneResult, ImageResult
 from automations.settings import get_settings
 from automations.spec import Automation

@@ -15,11 +15,11 @@ import pytest
 from local_backend_support import EXAMPLE, FIXTURE_MODELS, automation, clone_result, deploy, run_build
 
 from automations.backends.errors import DeployFailed
-from automations.backends.local import registry
 from automations.backends.local.build import BuildFailed
 from automations.backends.local.process import is_alive
 from automations.cli import deployments as deployments_cli
 from automations.cli import undeploy as undeploy_cli
+from automations.gateway import registry
 from automations.serving_health import healthy
 from model_runtime import contract
 

@@ -21,12 +21,11 @@ from local_backend_support import ROOT, automation, deploy
 from tests.support.model_server import make_artifact
 
 from automations.backends.errors import DeployFailed
-from automations.backends.local import registry
 from automations.backends.local.deploy import undeploy
 from automations.backends.local.process import is_alive
 from automations.cli import deployments as deployments_cli
 from automations.gateway import control as gateway
-from automations.gateway import keeper
+from automations.gateway import keeper, registry
 from model_runtime import contract
 
 pytestmark = pytest.mark.integration

@@ -52,8 +52,7 @@ def ui(tmp_path_factory):
 
 
 def _live_model_servers(state: Path) -> list[str]:
-    from automations.backends.local import registry
-    from automations.gateway import control
+    from automations.gateway import control, registry
 
     found = registry.all_deployments(state / "deployments")
     left = [f"model server {d.automation}/{d.variation} pid {d.pid}" for d in found if d.alive()]

@@ -77,16 +77,19 @@ def _imports(path: Path, package: str) -> set[str]:
     return names
 
 
-# Known, to be removed: the stable-URL gateway made docker deploy write backends.local.registry and local deploy
-# call backends.docker.deploy.remove_container. strict: the day they are gone, this marker must go too.
-KNOWN_CROSSING = pytest.mark.xfail(strict=True, reason="docker and local deploys share the gateway's registry")
-CROSSING = {Backend.docker, Backend.local}
-
-
-@pytest.mark.parametrize("backend", [pytest.param(b, marks=KNOWN_CROSSING) if b in CROSSING else b for b in Backend])
+@pytest.mark.parametrize("backend", list(Backend))
 def test_a_backend_imports_no_other_backend_nor_the_loader(backend):
     others = {f"automations.backends.{b.value}" for b in Backend if b is not backend}
     for path in (BACKENDS_DIR / backend.value).glob("*.py"):
         for name in _imports(path, f"automations.backends.{backend.value}"):
             assert not any(name == o or name.startswith(o + ".") for o in others), f"{path.name} imports {name}"
             assert not any(name == f or name.startswith(f + ".") for f in FORBIDDEN), f"{path.name} imports {name}"
+
+
+def test_the_import_check_sees_a_relative_crossing(tmp_path):
+    """The crossing this check once caught (docker deploy importing the local registry), written both ways."""
+    module = tmp_path / "deploy.py"
+    module.write_text("def route():\n    from ..local import registry\nimport automations.backends.kubernetes.names\n")
+    names = _imports(module, "automations.backends.docker")
+    assert "automations.backends.local.registry" in names
+    assert "automations.backends.kubernetes.names" in names

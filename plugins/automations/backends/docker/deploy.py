@@ -18,7 +18,8 @@ from model_runtime import contract
 
 from ... import serving_health
 from ...gateway import control as gateway
-from ...gateway import ports
+from ...gateway import ports, registry
+from ...gateway.containers import remove_container
 from ...runs import BuildResult, DeployResult, ImageResult
 from ...serving_health import Health
 from ...settings import DockerSettings
@@ -106,8 +107,6 @@ def route(spec: Automation, build: BuildResult, container: Any, upstream: str, s
     """Record the container behind the variation's stable URL and wait until the gateway sends traffic there."""
     from datetime import UTC, datetime
 
-    from ..local import registry
-
     dep, host, directory = spec.action.deployment_spec, settings.deploy_host, settings.deployments_dir
     key = registry.key(spec.name, dep.variation_name)
     with registry.locked(directory, spec.name, dep.variation_name):
@@ -122,15 +121,6 @@ def route(spec: Automation, build: BuildResult, container: Any, upstream: str, s
         registry.write(directory, record)
         gateway.wait_routed(directory, host, key, upstream)
     return record.endpoint
-
-
-def remove_container(container: Any, drain_s: int) -> None:
-    """``docker stop`` (SIGTERM, then SIGKILL after ``drain_s``), then remove it."""
-    try:
-        container.stop(timeout=drain_s)
-    except Exception as exc:  # already gone or stopping: removing it is all that is left
-        log.info("deploy: stopping %s: %s", getattr(container, "name", container), exc)
-    container.remove(force=True)
 
 
 def _local_image(spec: Automation, build: BuildResult, settings: DockerSettings) -> str:

@@ -21,14 +21,14 @@ from model_runtime import contract
 
 from ... import serving_health
 from ...artifacts import download_tree
+from ...gateway import containers, ports, registry
 from ...gateway import control as gateway
-from ...gateway import ports
 from ...gateway.supervise import launch_path
 from ...ids import safe_path_part
 from ...runs import BuildResult, DeployResult, ImageResult
 from ...serving_health import Health
 from ..errors import DeployFailed
-from . import registry, retention
+from . import retention
 from .environment import child_env
 from .process import stop_group
 
@@ -236,18 +236,6 @@ def deploy(
     )
 
 
-def _remove_docker(deployment: registry.Deployment) -> None:
-    """A Docker deployment recorded for the gateway: stop and remove its container (gone already is fine)."""
-    from ..docker import engine
-    from ..docker.deploy import remove_container
-
-    try:
-        container = engine.client().containers.get(deployment.container)
-    except Exception:  # docker.errors.NotFound, or no engine: nothing of it left to stop here
-        return
-    remove_container(container, 35)
-
-
 def model_endpoint(directory: Path, host: str, model_id: str) -> str:
     """Qwak's per-model URL on the gateway: POST it to reach any deployed variation, by traffic_weight."""
     return f"{gateway.url(host, ports.assign(directory, ports.MODELS_KEY, host))}/v1/{model_id}/predict"
@@ -265,7 +253,7 @@ def undeploy(settings: LocalSettings, automation: str, variation: Optional[str] 
             registry.remove(directory, deployment.automation, deployment.variation)
             gateway.wait_unrouted(directory, settings.deploy_host, key)
             if deployment.backend == "docker":
-                _remove_docker(deployment)
+                containers.remove_recorded(deployment.container)
             elif not registry.stop(deployment, grace_s=35):
                 registry.write(directory, deployment)  # still running: it stays recorded (and routed)
                 raise RuntimeError(f"could not stop pid {deployment.pid} of {automation}/{deployment.variation}")

@@ -12,8 +12,8 @@ import re
 import shutil
 from pathlib import Path
 
+from ...gateway import registry
 from ...settings import LocalSettings
-from . import registry
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from automations.backends.local import registry
 from automations.backends.local.process import is_alive, run_streaming, stop_group
+from automations.gateway import registry
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from automations.backends.local import registry, retention
+from automations.backends.local import retention
+from automations.gateway import registry
 from automations.settings import get_settings
 
 pytestmark = pytest.mark.unit

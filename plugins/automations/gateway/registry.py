@@ -1,4 +1,5 @@
-"""Which local server serves which automation+variation: one JSON file each in ``settings.deployments_dir``.
+"""Which server (a local process or a Docker container) serves which automation+variation behind the gateway:
+one JSON file each in ``settings.deployments_dir``. Both deploying backends write it; the gateway routes by it.
 
 Files are written atomically (write + rename), so a reader never sees half a record.
 """
@@ -14,8 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
-from ...ids import safe_path_part
-from .process import cmdline, is_alive, stop_group
+from ..backends.local.process import cmdline, is_alive, stop_group
+from ..ids import safe_path_part
 
 SERVE_MARKER = "model_runtime serve"
 
