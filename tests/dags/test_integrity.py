@@ -22,8 +22,9 @@ EXPECTED = VALID_NAMES
 def dagbag():
     from airflow.dag_processing.dagbag import DagBag
 
-    os.environ["AUTOMATIONS_DIR"] = str(FIXTURES / "valid")
-    return DagBag(dag_folder=str(ROOT / "dags"))
+    with pytest.MonkeyPatch.context() as env:  # module-scoped, so not the function-scoped monkeypatch fixture
+        env.setenv("AUTOMATIONS_DIR", str(FIXTURES / "valid"))
+        yield DagBag(dag_folder=str(ROOT / "dags"))
 
 
 def test_no_import_errors(dagbag):
@@ -87,14 +88,11 @@ def test_cron_stays_utc_whatever_the_default_timezone():
     assert timetables["hourly_gpu"]["__type"] == "automations.timetable.AutomationTimetable"
 
 
-def test_invalid_definitions_show_as_one_import_error_and_valid_ones_still_load(tmp_path):
+def test_invalid_definitions_show_as_one_import_error_and_valid_ones_still_load(tmp_path, monkeypatch):
     from airflow.dag_processing.dagbag import DagBag
 
-    os.environ["AUTOMATIONS_DIR"] = str(FIXTURES / "mixed")
-    try:
-        bag = DagBag(dag_folder=str(ROOT / "dags"))
-    finally:
-        os.environ["AUTOMATIONS_DIR"] = str(FIXTURES / "valid")
+    monkeypatch.setenv("AUTOMATIONS_DIR", str(FIXTURES / "mixed"))
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
     assert set(bag.dag_ids) == {"good_one"}
     [(file, message)] = bag.import_errors.items()
     assert file.endswith("automation_errors.py")

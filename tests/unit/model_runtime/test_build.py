@@ -73,6 +73,7 @@ def test_build_writes_result_artifact_and_source(model_source, tmp_path, monkeyp
     source, name = model_source
     (source / "tests" / "test_ok.py").write_text(f"from {name}.model import M\n\ndef test_ok():\n    assert M\n")
     monkeypatch.setenv(contract.ENV_PARAMETERS, json.dumps({"alpha": "a1"}))
+    monkeypatch.delenv("alpha", raising=False)  # run() exports the parameter into os.environ: undone after the test
     out, xcom = tmp_path / "out", tmp_path / "xcom" / "return.json"
     assert run(source, name, out, str(xcom)) == contract.EXIT_OK
     result = contract.BuildResult.read(out / contract.RESULT_FILE)

@@ -18,7 +18,7 @@ How the pieces reach the pod (decided here, documented once):
   ``dns_name(git_access_token_secret)`` (key ``token``) through ``secretKeyRef``, only into that init container,
   and reaches git through a credential helper: it is never a literal in the spec, its args or env values.
 * **Per-run identity** (commit, build id, output dir) is added by the operator from the task context
-  (``with_identity``), so nothing user-written goes through Jinja.
+  (``build.add_identity``), so nothing user-written goes through Jinja.
 * **Metrics** leave through the KubernetesPodOperator's XCom sidecar: the runtime writes
   ``contract.KUBERNETES_XCOM_FILE`` (``--xcom-file``).
 """

@@ -1,9 +1,7 @@
 import json
-import shlex
 
 import pytest
 
-from automations.backends.docker import plan as docker_plan
 from automations.backends.docker.plan import plan_build
 from model_runtime import contract
 
@@ -24,11 +22,16 @@ def test_base_image_overrides_the_default(settings, make_automation):
 
 def test_build_container_only_builds_the_install_is_phase_one(automation, settings):
     plan = plan_build(automation, settings)
-    sh, flag, script = plan.command
-    assert (sh, flag) == ("sh", "-c")
-    build = shlex.join(contract.build_command("python", docker_plan.SOURCE_DIR, "main", docker_plan.OUTPUT_DIR))
-    assert script == f"set -e; exec {build}"
-    assert plan.install.command == tuple(contract.install_command("python", docker_plan.SOURCE_DIR, "main"))
+    # Written out: the container's paths and model_runtime's command line are what the image and runtime expect.
+    assert plan.command == (
+        "sh",
+        "-c",
+        "set -e; exec python -m model_runtime build --source /workspace/source --main-dir main "
+        "--output /workspace/output",
+    )
+    assert plan.install.command == (
+        "python", "-m", "model_runtime", "install", "--source", "/workspace/source", "--main-dir", "main"
+    )
     assert plan.network_mode == "none" and plan.install.network_mode == "bridge"
 
 
@@ -65,7 +68,7 @@ def test_environment_carries_env_vars_parameters_and_ids(automation, settings):
     assert json.loads(env[contract.ENV_PARAMETERS]) == {"max_iter": "500", "note": "{{ not a template }}"}
     assert env[contract.ENV_MODEL_ID] == "tiny_model"
     assert env[contract.ENV_AUTOMATION] == "tiny"
-    assert env["PYTHONPATH"] == docker_plan.RUNTIME_ROOT
+    assert env["PYTHONPATH"] == "/opt/automations"  # where the build image holds model_runtime
 
 
 def test_labels_name_the_automation_and_tags(automation, settings):

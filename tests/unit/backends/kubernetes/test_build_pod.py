@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import kubernetes_validate
 import pytest
@@ -98,17 +99,53 @@ def test_rendered_pods_are_valid_kubernetes(case, source, monkeypatch):
     assert {c["name"] for c in pod["spec"]["containers"]} == {"base", "airflow-xcom-sidecar"}
 
 
-@pytest.mark.parametrize("gpu_type", list(GpuType))
+# What each GPU type must select on a cluster labelled by NVIDIA GPU Feature Discovery (the shipped default), written
+# out here rather than asked of placement.py: a product label (nodeSelector) or several (required nodeAffinity In).
+PRODUCT = "nvidia.com/gpu.product"
+V100 = ["Tesla-V100-SXM2-16GB", "Tesla-V100-SXM2-32GB", "Tesla-V100-PCIE-16GB", "Tesla-V100-PCIE-32GB"]
+A100 = ["NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-PCIE-40GB", "NVIDIA-A100-80GB-PCIe"]
+T4, L4 = {PRODUCT: "Tesla-T4"}, {PRODUCT: "NVIDIA-L4"}
+GPU_NODES: dict[str, tuple[dict[str, str], list[str] | None]] = {
+    "NVIDIA_K80": ({PRODUCT: "Tesla-K80"}, None),
+    "NVIDIA_M60": ({PRODUCT: "Tesla-M60"}, None),
+    "NVIDIA_V100": ({}, V100),
+    "NVIDIA_A100": ({}, A100),
+    "NVIDIA_T4": (T4, None),
+    "NVIDIA_A10": ({PRODUCT: "NVIDIA-A10"}, None),
+    "NVIDIA_A10G": ({PRODUCT: "NVIDIA-A10G"}, None),
+    "NVIDIA_L4": (L4, None),
+    "NVIDIA_H100": ({}, ["NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe", "NVIDIA-H100-NVL"]),
+    "NVIDIA_H100_40GB": ({"nvidia.com/gpu.family": "hopper", "nvidia.com/gpu.memory": "40960"}, None),
+    "NVIDIA_H100_80GB": ({}, ["NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe"]),
+    "NVIDIA_H100_NVL": ({PRODUCT: "NVIDIA-H100-NVL"}, None),
+    "NVIDIA_H100_SXM": ({PRODUCT: "NVIDIA-H100-80GB-HBM3"}, None),
+    # Qwak's instance-style names select their GPU family.
+    **{name: (T4, None) for name in ("NVIDIA_T4_1_4_15", "NVIDIA_T4_1_8_30", "NVIDIA_T4_1_16_60")},
+    **{name: (T4, None) for name in ("NVIDIA_T4_4_16_104", "NVIDIA_T4_4_32_208")},
+    **{name: ({}, A100) for name in ("NVIDIA_A100_80GB_8_96_1360", "NVIDIA_A100_40GB_1_12_85")},
+    **{name: ({}, A100) for name in ("NVIDIA_A100_40GB_2_24_170", "NVIDIA_A100_40GB_4_48_340")},
+    **{name: ({}, V100) for name in ("NVIDIA_V100_1_8_52", "NVIDIA_V100_2_16_104")},
+    **{name: ({}, V100) for name in ("NVIDIA_V100_4_32_208", "NVIDIA_V100_4_64_240")},
+    "NVIDIA_L4_4_48_192": (L4, None),
+}
+
+
+def test_every_gpu_type_has_an_expected_placement():
+    assert set(GPU_NODES) == {t.value for t in GpuType}
+
+
+@pytest.mark.parametrize("gpu_type", sorted(GPU_NODES))
 def test_gpu_pod_requests_gpus_and_selects_the_type(gpu_type):
-    pod = pod_of(build.render(automation(resources={"gpu_type": gpu_type.value, "gpu_amount": 4}), k8s()))
+    pod = pod_of(build.render(automation(resources={"gpu_type": gpu_type, "gpu_amount": 4}), k8s()))
     assert container(pod, "base")["resources"]["limits"]["nvidia.com/gpu"] == "4"
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["spec"]["tolerations"]
-    expected = placement.for_gpu(placement.GpuResources(gpu_type=gpu_type))
-    assert pod["spec"].get("nodeSelector", {}) == expected.node_selector
+    selector, products = GPU_NODES[gpu_type]
+    assert pod["spec"].get("nodeSelector", {}) == selector
     required = (
         pod["spec"].get("affinity", {}).get("nodeAffinity", {}).get("requiredDuringSchedulingIgnoredDuringExecution")
     )
-    assert required == expected.affinity.get("nodeAffinity", {}).get("requiredDuringSchedulingIgnoredDuringExecution")
+    expected = {"nodeSelectorTerms": [{"matchExpressions": [{"key": PRODUCT, "operator": "In", "values": products}]}]}
+    assert required == (expected if products else None)
 
 
 def test_main_container_runs_the_runtime_contract():
@@ -205,9 +242,26 @@ def test_operator_settings_timeout_cleanup_logs_and_xcom(monkeypatch):
         build.build_operator(automation(), k8s(), XCOM_INPUTS)
 
 
-def test_jinja_in_user_text_is_not_rendered():
-    op = build.build_operator(automation(env_vars=["X={{ conn.github_token.password }}"]), k8s(), XCOM_INPUTS)
-    assert "env_vars" not in op.template_fields and "pod_template_dict" not in op.template_fields
+def test_jinja_in_user_text_is_not_rendered(monkeypatch):
+    import jinja2
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    template = "{{ conn.github_token.password }}"
+    secret = SimpleNamespace(github_token=SimpleNamespace(password="s3cret-from-the-connection"))
+    context = {**build.render_context("churn_model", "build"), "conn": secret}
+
+    def rendered_env() -> tuple[str, str]:
+        op = build.build_operator(automation(env_vars=[f"X={template}"]), k8s(), runs.RENDER_INPUTS)
+        op.render_template_fields(context, jinja_env=jinja2.Environment())  # what a task run does before execute
+        pod = build.render_pod(op, "churn_model")
+        return env_of(container(pod, "base"))["X"], json.dumps(pod)
+
+    value, pod = rendered_env()
+    assert value == template and "s3cret" not in pod
+    # The same run with the provider's template fields would have put the connection's password into the pod.
+    monkeypatch.setattr(type(build.build_operator(automation(), k8s(), runs.RENDER_INPUTS)), "template_fields",
+                        KubernetesPodOperator.template_fields)
+    assert rendered_env()[0] == "s3cret-from-the-connection"
 
 
 # ------------------------------------------------------------------------------------------------ source and secrets
