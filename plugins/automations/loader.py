@@ -1,6 +1,8 @@
 """Find definition files, parse YAML or import Python, merge folder defaults, and collect errors per file.
 
-Never raises for a bad definition: one broken file must not cost the others their DAGs.
+Never raises for a bad definition: one broken file must not cost the others their DAGs. ``load_definitions`` is
+what every entry point calls (the DAG files, ``validate``, ``render``, ``list``): it adds the checks only the
+deployment's configuration can answer (environments), so each of them gets the same answer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import yaml
 from pydantic import ValidationError
@@ -21,9 +23,12 @@ from .definition_limits import shape_problem
 from .errors import DefinitionError, from_validation_error
 from .interpolate import UnknownVariable, interpolate
 from .merge import deep_merge
-from .parse_cache import DefinitionCache
+from .parse_cache import CACHE_DIR, DefinitionCache
 from .spec import Automation
 from .time_limit import BudgetSpent, DefinitionTimeout, time_limit
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 DEFAULTS_FILE = "_defaults.yaml"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's loader parses ~10x faster
@@ -67,6 +72,84 @@ def _walk(folder: Path) -> Iterator[Path]:
         for name in files:
             if name.endswith(SUFFIXES) and not name.startswith(("_", ".")):
                 yield Path(directory, name)
+
+
+def load_definitions(settings: Settings, paths: Iterable[Path] = (), only: Optional[str] = None) -> LoadResult:
+    """The definitions under ``paths`` (default: ``settings.automations_dir``), their environments checked.
+
+    ``only`` is the fast path of a task run: just the definition of that name, when its file is named after it.
+    """
+    paths = list(paths)
+    if paths:
+        return check_environments(load(paths, root=_defaults_root(paths, settings.automations_dir)), settings)
+    found = _load_by_file_name(settings.automations_dir, only) if only else None
+    if found is None:
+        found = load([settings.automations_dir], root=settings.automations_dir, cache=_cache(settings))
+    return check_environments(found, settings)
+
+
+def _defaults_root(paths: list[Path], automations_dir: Path) -> Path | None:
+    # Defaults cascade from AUTOMATIONS_DIR when the paths are inside it; otherwise load() starts them at the
+    # outermost given folder.
+    resolved = [p.resolve() for p in paths]
+    if all(p == automations_dir or automations_dir in p.parents for p in resolved):
+        return automations_dir
+    return None
+
+
+def _cache(settings: Settings) -> Optional[DefinitionCache]:
+    """Shared by both DAG files and kept between parse cycles (see parse_cache.py)."""
+    if not settings.parse_cache:
+        return None
+    return DefinitionCache(settings.state_dir / CACHE_DIR, settings.automations_dir)
+
+
+def _load_by_file_name(folder: Path, name: str) -> Optional[LoadResult]:
+    for suffix in SUFFIXES:
+        for candidate in folder.rglob(f"{name}{suffix}"):
+            automations, errors = load_file(candidate.resolve(), folder.resolve())
+            if any(a.name == name for a in automations):
+                return LoadResult([a for a in automations if a.name == name], errors)
+    return None
+
+
+def check_environments(result: LoadResult, settings: Settings) -> LoadResult:
+    """Environments are checked against include/config, which the schema alone cannot see (and which can change
+    without the definition changing, so this runs after the parse cache, every time)."""
+    from .environments import EnvironmentsFileError, load_environments
+
+    try:
+        known = sorted(load_environments(settings.kubernetes))
+    except EnvironmentsFileError as exc:
+        return LoadResult(
+            result.automations, [*result.errors, DefinitionError(str(settings.environments_file), "", str(exc))]
+        )
+    kept, errors = [], list(result.errors)
+    for automation in result.automations:
+        problems = _environment_problems(automation, known, settings)
+        errors.extend(problems)
+        if not problems:
+            kept.append(automation)
+    return LoadResult(kept, errors)
+
+
+def _environment_problems(automation: LoadedAutomation, known: list[str], settings: Settings) -> list[DefinitionError]:
+    from .environments import requested_environments, unknown_environments
+
+    spec = automation.spec
+    if not requested_environments(spec):  # most definitions: nothing to look up (each lookup stats the file)
+        return []
+    path = "action.deployment_spec.environments" if spec.action.deployment_spec.environments else "environment"
+    return [
+        DefinitionError(
+            display(automation.source),
+            path,
+            f"unknown environment {name!r} (known: {known}). Qwak created environments on its server; here add it "
+            f"to {settings.environments_file} as 'environments: {{{name}: {{conn_id: <kubernetes connection id>, "
+            "namespace: <namespace>}}}}'",
+        )
+        for name in unknown_environments(spec, settings.kubernetes)
+    ]
 
 
 def load(paths: Iterable[Path], root: Path | None = None, cache: DefinitionCache | None = None) -> LoadResult:

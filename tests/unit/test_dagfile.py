@@ -1,10 +1,11 @@
-"""What the DAG files load: environments checked against config, and the by-file-name fast path."""
+"""What every entry point loads (loader.load_definitions): environments checked against config, the same answer for
+the DAG files and the CLI, and the by-file-name fast path."""
 
 from __future__ import annotations
 
 import pytest
 
-from automations.dagfile import load_definitions
+from automations.loader import load_definitions
 from automations.settings import get_settings
 
 pytestmark = pytest.mark.unit
@@ -35,6 +36,33 @@ def test_unknown_environment_is_a_validation_error_and_drops_only_that_automatio
     # Qwak users made environments on the server: the error says how to add one here.
     assert f"add it to {settings.environments_file}" in error.reason
     assert "environments: {prodution: {conn_id:" in error.reason
+
+
+def test_validate_render_and_the_dag_files_give_the_same_answer_for_a_bad_environment(settings, monkeypatch, capsys):
+    import argparse
+
+    from automations.cli import render, validate
+    from automations.dagfile import build_dags, raise_definition_errors
+    from automations.errors import AutomationDefinitionError
+
+    (settings.automations_dir / "typo.yaml").write_text(DEF.format(name="typo", envs="prodution"))
+    monkeypatch.setenv("AUTOMATIONS_DIR", str(settings.automations_dir))
+    monkeypatch.setenv("AUTOMATIONS_ENVIRONMENTS_FILE", str(settings.environments_file))
+    expected = (
+        f"{settings.automations_dir / 'typo.yaml'}: action.deployment_spec.environments: unknown environment "
+        f"'prodution' (known: ['production'])."
+    )
+    with pytest.raises(AutomationDefinitionError) as raised:  # dags/automation_errors.py
+        raise_definition_errors()
+    assert expected in str(raised.value)
+    assert build_dags() == {}  # dags/automations.py builds no DAG for it
+    capsys.readouterr()
+    for paths in ([], [settings.automations_dir], [settings.automations_dir / "typo.yaml"]):
+        assert validate.run(argparse.Namespace(paths=paths)) == 1
+        [line] = capsys.readouterr().out.splitlines()
+        assert line.startswith(expected) and line in str(raised.value), paths
+    assert render.run(argparse.Namespace(name="typo", backend=None)) == 1
+    assert "no valid automation named 'typo'" in capsys.readouterr().err
 
 
 def test_a_broken_environments_file_is_reported(settings):

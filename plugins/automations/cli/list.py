@@ -6,8 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from ..dagfile import load_definitions
-from ..loader import display
+from ..loader import display, load_definitions
 from ..schedule import describe
 from ..settings import get_settings
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..backends import REQUIRED_ROLES, backend_module, optional_backend_module
-from ..dagfile import load_definitions
+from ..loader import load_definitions
 from ..settings import Backend, get_settings
 
 COMMAND = "render"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..dagfile import check_environments
-from ..loader import load
+from ..loader import load_definitions
 from ..notify.lint import notification_warnings
 from ..settings import get_settings
 
@@ -26,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         for path in missing:
             print(f"{path}: <path>: no such file or directory")
         return 1
-    result = check_environments(load(paths, root=_root(paths, settings.automations_dir)), settings)
+    result = load_definitions(settings, args.paths)
     for error in result.errors:
         print(error)
     for automation in result.automations:
@@ -35,12 +34,3 @@ def run(args: argparse.Namespace) -> int:
     if not result.errors:
         print(f"{len(result.automations)} automation(s) valid")
     return 1 if result.errors else 0
-
-
-def _root(paths: list[Path], automations_dir: Path) -> Path | None:
-    # Defaults cascade from AUTOMATIONS_DIR when the paths are inside it; otherwise the loader starts them at the
-    # outermost given folder.
-    resolved = [p.resolve() for p in paths]
-    if all(p == automations_dir or automations_dir in p.parents for p in resolved):
-        return automations_dir
-    return None
