@@ -21,7 +21,7 @@ from ...runs import RENDER_INPUTS, RENDER_RUN_ID, BuildResult, RunInputs, TaskId
 from ...settings import KubernetesSettings
 from ...spec import Automation
 from ...spec.enums import PurchaseOption
-from . import build_pod, scheduling, security
+from . import build_pod, disruption, scheduling, security
 from .rollout import SystemClock
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,59 @@ def _operator_class():
             stage_runtime(self.artifact_root)
             if self.service_account_manifest:
                 ensure_service_account(self.hook.core_v1_client, self.service_account_manifest)
-            result = super().execute(context)  # what the XCom sidecar read from the pod
+            try:
+                result = super().execute(context)  # what the XCom sidecar read from the pod
+            except _pass_through():
+                raise
+            except Exception as exc:
+                raise judge_failure(context, self.retries, exc, self.failed_pod(exc)) from exc
             return build_result(result, ident, self.automation_name, self.artifact_root).to_xcom()
 
+        def failed_pod(self, exc: Exception) -> dict | None:
+            """The pod as it ended (the provider's last read), re-read while it still looked alive; None if gone."""
+            return final_pod(self.pod_manager, self.pod, self.remote_pod, exc)
+
     return BuildPodOperator
+
+
+def _pass_through() -> tuple[type[BaseException], ...]:
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+    return (AirflowFailException, AirflowSkipException)
+
+
+def final_pod(pod_manager, pod, remote_pod, exc: Exception) -> dict | None:
+    from kubernetes.client import ApiClient
+    from kubernetes.client.exceptions import ApiException
+
+    if isinstance(exc, ApiException) and exc.status == 404:
+        return None
+    last = ApiClient().sanitize_for_serialization(remote_pod) if remote_pod is not None else None
+    if last and (last.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
+        return last
+    if pod is None:  # never created: nothing was disrupted
+        return {"status": {}}
+    try:
+        return ApiClient().sanitize_for_serialization(pod_manager.read_pod(pod))
+    except ApiException as read_error:
+        return None if read_error.status == 404 else last or {"status": {}}
+
+
+def judge_failure(context, retries: int, exc: Exception, pod: dict | None) -> Exception:
+    """What a failed attempt raises: AirflowException (retried) only when the node went away and tries are left,
+    AirflowFailException (no retry) when the build itself failed; the message says which (disruption.py)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from airflow.exceptions import AirflowException
+
+    attempt = int(getattr(context.get("ti"), "try_number", 1) or 1)
+    judged = disruption.verdict(pod, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, attempt,
+                                retries + 1)
+    if judged.retry:
+        log.warning("%s", judged.message)
+        return AirflowException(judged.message)
+    log.error("%s", judged.message)
+    return AirflowFailException(judged.message)
 
 
 def pod_readers(pod_manager, core_v1, pod):
@@ -121,7 +170,8 @@ def announce_attempt(context, retries: int) -> None:
     """A retried build says so first: a spot node reclaimed mid-build is retried, and the log shows it."""
     attempt = int(getattr(context.get("ti"), "try_number", 1) or 1)
     if attempt > 1:
-        log.warning("build attempt %d of %d: the previous attempt failed (a reclaimed spot node is retried)",
+        log.warning("build attempt %d of %d: the previous attempt lost its node (spot reclaim or scale-down; "
+                    "its log says which); retrying",
                     attempt, retries + 1)
 
 
