@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol
 
 from ..errors import DeployFailed, RollbackFailed, RolledBack
@@ -60,6 +61,8 @@ class RolloutStatus:
     done: bool
     failed: bool
     message: str
+    # (updatedReplicas, availableReplicas): what a step of progress moves; not part of what the status says
+    progress: tuple[int, int] = field(default=(0, 0), compare=False)
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ def rollout_status(live: dict[str, Any]) -> RolloutStatus:
     message = f"{updated}/{wanted} replicas updated, {available} available"
     if old:
         message += f", {old} old pending termination"
-    return RolloutStatus(updated >= wanted and old == 0 and available >= updated, False, message)
+    done = updated >= wanted and old == 0 and available >= updated
+    return RolloutStatus(done, False, message, (updated, available))
 
 
 def _refused(condition: dict[str, Any]) -> bool:
@@ -152,28 +156,67 @@ def save_last_good(client: KubeClient, deployment: dict[str, Any]) -> Optional[d
 
 
 def wait_for_rollout(
-    client: KubeClient, namespace: str, name: str, timeout_s: float, clock: Clock, poll_s: float = POLL_SECONDS
+    client: KubeClient,
+    namespace: str,
+    name: str,
+    timeout_s: float,
+    clock: Clock,
+    poll_s: float = POLL_SECONDS,
+    ceiling_s: Optional[float] = None,
 ) -> RolloutStatus:
     """Poll until the rollout completes or fails; log each change of progress.
 
-    ``timeout_s`` is the budget *between two steps of progress* (any change of the updated/available counts resets
-    it, as the controller's progressDeadlineSeconds does), so a healthy rollout of many slow-starting pods is not cut
-    short; a rollout that stops progressing fails after ``timeout_s``.
+    ``timeout_s`` is the budget *between two steps of progress*: a new high of updated or available replicas
+    resets it, as the controller's progressDeadlineSeconds does, so a healthy rollout of many slow-starting pods is
+    not cut short, while a pod that flaps between ready and crashing (available 1, 0, 1, ...) does not. A rollout
+    that stops progressing fails after ``timeout_s``; ``ceiling_s`` (``rollout_ceiling``, grows with the replicas)
+    bounds the whole wait.
     """
-    deadline = clock.monotonic() + timeout_s
-    last = ""
+    started = clock.monotonic()
+    deadline = started + timeout_s
+    last, best = "", (-1, -1)
     while True:
         live = _get_deployment(client, namespace, name)
         status = rollout_status(live) if live else RolloutStatus(False, True, "the Deployment disappeared")
         if status.message != last:
             log.info("%s/%s: %s", namespace, name, status.message)
             last = status.message
+        if any(now > high for now, high in zip(status.progress, best)):
+            best = (max(best[0], status.progress[0]), max(best[1], status.progress[1]))
             deadline = clock.monotonic() + timeout_s
         if status.done or status.failed:
             return status
-        if clock.monotonic() >= deadline:
+        now = clock.monotonic()
+        if ceiling_s is not None and now - started >= ceiling_s:
+            return RolloutStatus(
+                False, True, f"timed out: the whole rollout passed its ceiling of {ceiling_s:g}s ({status.message})"
+            )
+        if now >= deadline:
             return RolloutStatus(False, True, f"timed out: no progress for {timeout_s:g}s ({status.message})")
         clock.sleep(poll_s)
+
+
+def rollout_ceiling(deployment: dict[str, Any], replicas: int, step_s: float) -> float:
+    """The most a whole rollout may take: one step budget per batch of pods the strategy replaces at once, plus
+    one for the controller and the last pod, so the ceiling grows with the replicas (3 pods one at a time: 4 steps).
+    """
+    batch = _batch_size(deployment["spec"].get("strategy") or {}, replicas)
+    return step_s * (math.ceil(max(replicas, 1) / batch) + 1)
+
+
+def _batch_size(strategy: dict[str, Any], replicas: int) -> int:
+    if strategy.get("type") == "Recreate":
+        return max(replicas, 1)
+    rolling = strategy.get("rollingUpdate") or {}
+    surge = _scaled(rolling.get("maxSurge", "25%"), replicas, math.ceil)  # the controller's defaults and rounding
+    unavailable = _scaled(rolling.get("maxUnavailable", "25%"), replicas, math.floor)
+    return max(surge, unavailable, 1)
+
+
+def _scaled(value: int | str, replicas: int, rounding: Any) -> int:
+    if isinstance(value, str) and value.endswith("%"):
+        return int(rounding(replicas * float(value[:-1]) / 100))
+    return int(value)
 
 
 def _restore(
@@ -298,7 +341,8 @@ def roll_out(
     live = _apply_deployment(client, deployment, before, initial_replicas)
     changed = before is None or before["metadata"].get("generation") != live["metadata"].get("generation")
     budget = _budget(deployment, timeout_s)
-    status = wait_for_rollout(client, namespace, name, budget, clock)
+    replicas = int(live["spec"].get("replicas") or initial_replicas)
+    status = wait_for_rollout(client, namespace, name, budget, clock, ceiling_s=rollout_ceiling(live, replicas, budget))
     if not status.done:
         if previous is None:
             raise DeployFailed(
