@@ -26,6 +26,7 @@ from .merge import deep_merge
 from .parse_cache import CACHE_DIR, DefinitionCache
 from .spec import Automation
 from .time_limit import BudgetSpent, DefinitionTimeout, time_limit
+from .variation_names import collisions
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -169,9 +170,20 @@ def load(paths: Iterable[Path], root: Path | None = None, cache: DefinitionCache
                 continue
             seen[automation.name] = file
             result.automations.append(automation)
+    _drop_colliding_variations(result)
     if cache is not None:
         cache.save()
     return result
+
+
+def _drop_colliding_variations(result: LoadResult) -> None:
+    """A definition whose deployment would take over another's Kubernetes objects is an error of the later file."""
+    found = collisions((a.spec, a.source) for a in result.automations)
+    losers = {c.loser for c in found}
+    result.automations = [a for a in result.automations if a.name not in losers]
+    result.errors.extend(
+        DefinitionError(display(c.loser_file), "action.deployment_spec.variation_name", c.reason) for c in found
+    )
 
 
 def _duplicate(result: LoadResult, new: LoadedAutomation, seen: dict[str, Path]) -> DefinitionError:

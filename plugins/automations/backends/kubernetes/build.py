@@ -76,17 +76,8 @@ def _operator_class():
             stage_runtime(self.artifact_root)
             if self.service_account_manifest:
                 ensure_service_account(self.hook.core_v1_client, self.service_account_manifest)
-            try:
-                result = super().execute(context)  # what the XCom sidecar read from the pod
-            except _pass_through():
-                raise
-            except Exception as exc:
-                raise judge_failure(context, self.retries, exc, self.failed_pod(exc)) from exc
+            result = judged(lambda: super().execute(context), context, self)  # what the XCom sidecar read
             return build_result(result, ident, self.automation_name, self.artifact_root).to_xcom()
-
-        def failed_pod(self, exc: Exception) -> dict | None:
-            """The pod as it ended (the provider's last read), re-read while it still looked alive; None if gone."""
-            return final_pod(self.pod_manager, self.pod, self.remote_pod, exc)
 
     return BuildPodOperator
 
@@ -97,7 +88,19 @@ def _pass_through() -> tuple[type[BaseException], ...]:
     return (AirflowFailException, AirflowSkipException)
 
 
+def judged(run, context, operator):
+    """``run()``, with a failure turned into a retry or a final failure by whether the pod lost its node."""
+    try:
+        return run()
+    except _pass_through():
+        raise
+    except Exception as exc:
+        pod = final_pod(operator.pod_manager, operator.pod, operator.remote_pod, exc)
+        raise judge_failure(context, operator.retries, exc, pod) from exc
+
+
 def final_pod(pod_manager, pod, remote_pod, exc: Exception) -> dict | None:
+    """The pod as it ended (the provider's last read), re-read while it still looked alive; None once it is gone."""
     from kubernetes.client import ApiClient
     from kubernetes.client.exceptions import ApiException
 
@@ -117,9 +120,8 @@ def final_pod(pod_manager, pod, remote_pod, exc: Exception) -> dict | None:
 def judge_failure(context, retries: int, exc: Exception, pod: dict | None) -> Exception:
     """What a failed attempt raises: AirflowException (retried) only when the node went away and tries are left,
     AirflowFailException (no retry) when the build itself failed; the message says which (disruption.py)."""
-    from airflow.sdk.exceptions import AirflowFailException
-
     from airflow.exceptions import AirflowException
+    from airflow.sdk.exceptions import AirflowFailException
 
     attempt = int(getattr(context.get("ti"), "try_number", 1) or 1)
     judged = disruption.verdict(pod, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, attempt,

@@ -181,7 +181,7 @@ def wait_for_rollout(
         if status.message != last:
             log.info("%s/%s: %s", namespace, name, status.message)
             last = status.message
-        if any(now > high for now, high in zip(status.progress, best)):
+        if any(now > high for now, high in zip(status.progress, best, strict=True)):
             best = (max(best[0], status.progress[0]), max(best[1], status.progress[1]))
             deadline = clock.monotonic() + timeout_s
         if status.done or status.failed:

@@ -17,8 +17,12 @@ def state(updated: int, available: int, replicas: int = 3) -> dict[str, Any]:
     return {
         "metadata": {"name": "m", "namespace": "ns", "generation": 2},
         "spec": {"replicas": replicas},
-        "status": {"observedGeneration": 2, "replicas": replicas, "updatedReplicas": updated,
-                   "availableReplicas": available},
+        "status": {
+            "observedGeneration": 2,
+            "replicas": replicas,
+            "updatedReplicas": updated,
+            "availableReplicas": available,
+        },
     }
 
 

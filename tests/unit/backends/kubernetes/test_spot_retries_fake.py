@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 
 import pytest
+from airflow.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowFailException
 from kubernetes.client import models as k8s
 from kubernetes.client.exceptions import ApiException
 
-from airflow.exceptions import AirflowException
-from airflow.sdk.exceptions import AirflowFailException
 from automations.backends.kubernetes import build, disruption
 
 pytestmark = [pytest.mark.unit, pytest.mark.kubernetes_fake]
@@ -62,8 +62,9 @@ def test_fake_the_last_attempt_is_not_retried_even_when_reclaimed():
 
 
 def test_fake_a_build_that_failed_in_its_pod_is_not_retried():
-    raised = build.judge_failure(ti(1), 2, AirflowException("Pod build-x returned a failure.\nremote_pod: ..."),
-                                 TESTS_FAILED)
+    raised = build.judge_failure(
+        ti(1), 2, AirflowException("Pod build-x returned a failure.\nremote_pod: ..."), TESTS_FAILED
+    )
     assert isinstance(raised, AirflowFailException)
     assert str(raised) == "Pod build-x returned a failure. (the build failed in its pod: not retried)"
 
