@@ -142,6 +142,14 @@ def install_warnings(source: Path) -> list[str]:
         return []
 
 
+def _hint_root(exc: BaseException) -> None:
+    from .permissions import explain
+
+    hint = explain(exc)
+    if hint:
+        print(f"model_runtime build: {hint}", flush=True)
+
+
 def run(source: Path, main_dir: str, output: Path, xcom_file: Optional[str]) -> int:
     source = source.resolve()
     enter_local_mode()  # before the tests (a child process) and the model import: nothing reaches Qwak/JFrog
@@ -159,8 +167,9 @@ def run(source: Path, main_dir: str, output: Path, xcom_file: Optional[str]) -> 
     except ModelNotFound as exc:
         print(f"model_runtime build: {exc}", flush=True)
         return contract.EXIT_BUILD_FAILED
-    except Exception:
+    except Exception as exc:
         traceback.print_exc()
+        _hint_root(exc)
         return contract.EXIT_BUILD_FAILED
     result.tests, result.python = counts, sys.executable
     result.warnings = install_warnings(source) + result.warnings

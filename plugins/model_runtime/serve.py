@@ -67,6 +67,11 @@ def run(artifact: Path, host: str, port: int) -> int:
     except Exception as exc:
         traceback.print_exc()
         print(f"model_runtime serve: could not load the model from {artifact}: {exc!r}", flush=True)
+        from .permissions import explain
+
+        hint = explain(exc)
+        if hint:
+            print(f"model_runtime serve: {hint}", flush=True)
         return contract.EXIT_SERVE_FAILED
     for note in model_io(model).notes:
         print(f"model_runtime serve: WARNING: {note}", flush=True)
