@@ -76,7 +76,8 @@ def _operator_class():
             stage_runtime(self.artifact_root)
             if self.service_account_manifest:
                 ensure_service_account(self.hook.core_v1_client, self.service_account_manifest)
-            result = judged(lambda: super().execute(context), context, self)  # what the XCom sidecar read
+            run_pod = super().execute  # bound here: super() without arguments does not work inside a lambda
+            result = judged(lambda: run_pod(context), context, self)  # what the XCom sidecar read
             return build_result(result, ident, self.automation_name, self.artifact_root).to_xcom()
 
     return BuildPodOperator
@@ -95,11 +96,12 @@ def judged(run, context, operator):
     except _pass_through():
         raise
     except Exception as exc:
-        pod = final_pod(operator.pod_manager, operator.pod, operator.remote_pod, exc)
+        # pod_manager is built on first use (a kube client): only read through it when the last read is not final
+        pod = final_pod(lambda p: operator.pod_manager.read_pod(p), operator.pod, operator.remote_pod, exc)
         raise judge_failure(context, operator.retries, exc, pod) from exc
 
 
-def final_pod(pod_manager, pod, remote_pod, exc: Exception) -> dict | None:
+def final_pod(read_pod, pod, remote_pod, exc: Exception) -> dict | None:
     """The pod as it ended (the provider's last read), re-read while it still looked alive; None once it is gone."""
     from kubernetes.client import ApiClient
     from kubernetes.client.exceptions import ApiException
@@ -112,7 +114,7 @@ def final_pod(pod_manager, pod, remote_pod, exc: Exception) -> dict | None:
     if pod is None:  # never created: nothing was disrupted
         return {"status": {}}
     try:
-        return ApiClient().sanitize_for_serialization(pod_manager.read_pod(pod))
+        return ApiClient().sanitize_for_serialization(read_pod(pod))
     except ApiException as read_error:
         return None if read_error.status == 404 else last or {"status": {}}
 

@@ -451,3 +451,31 @@ def test_kubernetes_is_the_default_backend_and_provides_build_and_image(monkeypa
     assert get_settings().backend is Backend.kubernetes
     assert backend_module("kubernetes", "build") is build
     assert optional_backend_module("kubernetes", "image").image_operator is not None
+
+
+@pytest.mark.parametrize(("reclaimed", "retried"), [(True, True), (False, False)])
+def test_fake_a_failed_pod_run_is_retried_only_when_its_node_went_away(monkeypatch, reclaimed, retried):
+    """The operator's execute around a FAKE failed pod run: the provider's last read of the pod decides."""
+    from airflow.exceptions import AirflowException
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from airflow.sdk.exceptions import AirflowFailException
+    from kubernetes.client import models as k8s_models
+
+    reason = "TerminationByKubelet" if reclaimed else None
+    conditions = [k8s_models.V1PodCondition(type="DisruptionTarget", status="True", reason=reason)] if reason else []
+    ended = k8s_models.V1Pod(status=k8s_models.V1PodStatus(phase="Failed", conditions=conditions))
+
+    def failed_run(self, context):
+        self.remote_pod = ended
+        raise AirflowException("Pod build-x returned a failure.")
+
+    monkeypatch.setattr(KubernetesPodOperator, "execute", failed_run)
+    op = build.build_operator(automation(purchase_option="spot"), k8s(), XCOM_INPUTS)
+    context = build.render_context("churn_model", "build")
+    context["ti"].xcom_pull = lambda task_ids=None, key="return_value": clone_result(COMMIT).to_xcom()
+    context["ti"].try_number = 1
+    context["run_id"] = "manual__1"
+    with pytest.raises(AirflowException) as raised:
+        op.execute(context)
+    assert isinstance(raised.value, AirflowFailException) is not retried
+    assert ("lost its node (TerminationByKubelet)" in str(raised.value)) is reclaimed

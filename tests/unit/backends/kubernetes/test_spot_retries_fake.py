@@ -86,15 +86,17 @@ def v1pod(phase: str, reason: str | None = None) -> k8s.V1Pod:
 
 
 def test_fake_the_final_pod_is_the_providers_last_read_when_it_ended():
-    ended = build.final_pod(FakePodManager(None), v1pod("Running"), v1pod("Failed", "NodeShutdown"), RuntimeError())
+    ended = build.final_pod(
+        FakePodManager(None).read_pod, v1pod("Running"), v1pod("Failed", "NodeShutdown"), RuntimeError()
+    )
     assert ended["status"] == {"phase": "Failed", "reason": "NodeShutdown"}
 
 
 def test_fake_a_pod_that_vanished_mid_build_counts_as_a_lost_node():
-    assert build.final_pod(FakePodManager(None), v1pod("Running"), v1pod("Running"), RuntimeError()) is None
+    assert build.final_pod(FakePodManager(None).read_pod, v1pod("Running"), v1pod("Running"), RuntimeError()) is None
     gone = ApiException(status=404, reason="Not Found")
-    assert build.final_pod(FakePodManager(v1pod("Running")), v1pod("Running"), None, gone) is None
+    assert build.final_pod(FakePodManager(v1pod("Running")).read_pod, v1pod("Running"), None, gone) is None
 
 
 def test_fake_a_pod_that_was_never_created_was_not_disrupted():
-    assert disruption.reason(build.final_pod(FakePodManager(None), None, None, RuntimeError("quota"))) is None
+    assert disruption.reason(build.final_pod(FakePodManager(None).read_pod, None, None, RuntimeError("quota"))) is None
