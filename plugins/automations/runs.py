@@ -133,6 +133,16 @@ class DeployTarget(BaseModel):
     status: str = ""  # this environment's own outcome (analytics.DeployStatus); empty: the deploy's
 
 
+class IntegrationTests(BaseModel):
+    """The outcome of the model's ``tests/it/`` against the endpoint just deployed; it never fails the run."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    status: str  # passed | failed | skipped
+    reason: str = ""
+    tests: dict[str, int] = Field(default_factory=dict)  # {"passed", "failed", "skipped"}
+
+
 class DeployResult(_Result):
     """Where the deployed model serves: ``endpoint``, and one target per environment when there are several."""
 
@@ -144,6 +154,7 @@ class DeployResult(_Result):
     variation: Optional[str] = None
     targets: tuple[DeployTarget, ...] = ()
     details: dict[str, Any] = Field(default_factory=dict)  # backend-specific facts (container, pid, port)
+    integration_tests: Optional[IntegrationTests] = None  # tests/it/ after the deploy (steps/deploy.py fills a skip)
 
     def to_xcom(self) -> dict[str, Any]:
         """Backend-specific details sit beside the typed fields, as the backends have always shown them."""

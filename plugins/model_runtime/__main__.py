@@ -21,6 +21,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--main-dir", default="main")
     build.add_argument("--output", required=True, type=Path)
     build.add_argument("--xcom-file", default=None)
+    it = sub.add_parser("integration", help="run tests/it/ against a deployed endpoint; never fails")
+    it.add_argument("--source", required=True, type=Path, help="the model directory (a build's OUT/src)")
+    it.add_argument("--endpoint", required=True, help="the deployed server's base URL")
+    it.add_argument("--report", required=True, type=Path)
     serve = sub.add_parser("serve", help="serve GET /health, GET /metrics and POST /predict")
     serve.add_argument("--artifact", required=True, type=Path, help="a build's output directory")
     serve.add_argument("--host", default="0.0.0.0")
@@ -38,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         from .build import run as build
 
         return build(args.source, args.main_dir, args.output, args.xcom_file)
+    if args.command == "integration":
+        from .integration import run as integration
+
+        return integration(args.source, args.endpoint, args.report)
     from .serve import run as serve
 
     return serve(args.artifact, args.host, args.port)

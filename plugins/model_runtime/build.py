@@ -76,9 +76,12 @@ def has_pytest_config(source: Path) -> bool:
     return False
 
 
-def pytest_command(source: Path, workdir: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-p", f"{contract.MODULE}.pytest_plugin"]
+def pytest_command(source: Path, workdir: Path, target: str = "tests") -> list[str]:
+    """pytest on ``target``; the build's own run (``tests``) leaves out tests/it/, which run after deploy."""
+    cmd = [sys.executable, "-m", "pytest", target, "-p", "no:cacheprovider", "-p", f"{contract.MODULE}.pytest_plugin"]
     cmd += [f"--rootdir={source}", "-q"]
+    if target == "tests" and (source / contract.INTEGRATION_TESTS_DIR).is_dir():
+        cmd.append(f"--ignore={source / contract.INTEGRATION_TESTS_DIR}")
     cmd.append(f"--junitxml={workdir / 'junit.xml'}")
     if not has_pytest_config(source):
         (workdir / "pytest.ini").write_text("[pytest]\n")

@@ -30,6 +30,9 @@ ENV_MAX_BODY_BYTES = "MODEL_SERVER_MAX_BODY_BYTES"  # a larger /predict body is 
 ENV_KEEP_ALIVE_S = "MODEL_SERVER_KEEP_ALIVE_S"  # idle keep-alive connections are closed after this
 ENV_DRAIN_S = "MODEL_SERVER_DRAIN_S"  # on SIGTERM, in-flight requests get this long to finish
 ENV_PORT = "MODEL_SERVER_PORT"
+ENV_IT_ENDPOINT = "MODEL_IT_ENDPOINT"  # `integration`: the deployed model's URL, for the real_time_client fixture
+INTEGRATION_TESTS_DIR = "tests/it"  # Qwak's integration tests: not run before training, run after deploy
+INTEGRATION_REPORT_FILE = "integration.json"
 ENV_UV = "MODEL_RUNTIME_UV"  # path of the uv binary `install` should use (the build venv has none of its own)
 DEFAULT_PORT = 8000
 
@@ -58,6 +61,11 @@ def build_command(python: str, source: str, main_dir: str, output: str, xcom_fil
     """Run tests/, call build(), collect metrics and save the artifact into ``output``."""
     cmd = [python, "-m", MODULE, "build", "--source", source, "--main-dir", main_dir, "--output", output]
     return cmd + (["--xcom-file", xcom_file] if xcom_file else [])
+
+
+def integration_command(python: str, source: str, endpoint: str, report: str) -> list[str]:
+    """Run ``tests/it/`` against ``endpoint`` (the deployed server's base URL); the outcome goes to ``report``."""
+    return [python, "-m", MODULE, "integration", "--source", source, "--endpoint", endpoint, "--report", report]
 
 
 def serve_command(python: str, artifact: str, port: int, host: str = "0.0.0.0") -> list[str]:

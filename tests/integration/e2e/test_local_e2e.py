@@ -11,12 +11,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from support.airflow_env import AIRFLOW, airflow_env, migrate
+from support.dag_runs import current_deployment, definition, predict, run_dag, write_definition
 from support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -26,20 +26,6 @@ EXAMPLE = ROOT / "include" / "models" / "example_classifier"
 FIXTURES = ROOT / "tests" / "fixtures" / "models"
 NAME = "e2e_classifier"
 FAILING = "e2e_failing_tests"
-
-
-def definition(name: str, repo: Path, subdir: str, threshold: str = "0.9", **deployment) -> str:
-    return json.dumps(
-        {  # JSON is YAML
-            "name": name,
-            "model_id": name.replace("_", "-"),
-            "action": {
-                "build_spec": {"git_uri": f"file://{repo}#{subdir}", "git_branch": "main"},
-                "deployment_condition": {"metric_name": "f1_score", "direction": "ABOVE", "threshold": threshold},
-                "deployment_spec": {"number_of_http_server_workers": 1, "deployment_timeout": 120, **deployment},
-            },
-        }
-    )
 
 
 @pytest.fixture(scope="module")
@@ -61,44 +47,6 @@ def e2e(tmp_path_factory):
             [sys.executable, "-m", "automations", "undeploy", name], env=env, capture_output=True, timeout=120
         )
     shutil.rmtree(tmp / "state" / "envs", ignore_errors=True)  # venvs are the bulk of the disk use
-
-
-def write_definition(e2e: dict, name: str, text: str) -> None:
-    for old in e2e["definitions"].glob("*.yaml"):
-        old.unlink()  # one definition at a time: every `dags test` parses the whole folder
-    (e2e["definitions"] / f"{name}.yaml").write_text(text)
-
-
-def run_dag(e2e: dict, name: str, label: str) -> dict[str, str]:
-    """`airflow dags test NAME`, then the task states of that run read from the metadata DB."""
-    log = e2e["tmp"] / f"dags-test-{label}.log"
-    with log.open("w") as out:
-        subprocess.run(
-            [AIRFLOW, "dags", "test", name], env=e2e["env"], stdout=out, stderr=subprocess.STDOUT, timeout=900
-        )
-    db = sqlite3.connect(Path(e2e["env"]["AIRFLOW_HOME"]) / "airflow.db")
-    try:
-        row = db.execute("SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (name,)).fetchone()
-        assert row, f"no dag_run for {name}:\n{log.read_text()[-4000:]}"
-        states = dict(
-            db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", (name, row[0]))
-        )
-    finally:
-        db.close()
-    print(f"{label}: {states} (log {log})")
-    return states
-
-
-def current_deployment(e2e: dict, name: str) -> dict | None:
-    path = Path(e2e["env"]["AUTOMATIONS_STATE_DIR"]) / "deployments" / f"{name}--default.json"
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def predict(endpoint: str, records: list[dict]) -> list:
-    request = urllib.request.Request(f"{endpoint}/predict", data=json.dumps(records).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 200
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")

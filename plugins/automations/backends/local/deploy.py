@@ -30,6 +30,7 @@ from ...serving_health import Health
 from ..errors import DeployFailed
 from . import retention
 from .environment import child_env
+from .integration import run_integration_tests
 from .process import stop_group
 
 if TYPE_CHECKING:
@@ -228,11 +229,16 @@ def deploy(
             registry.stop(previous, grace_s=drain_s(plan))
     retention.prune(settings, automation.name)
     details = {"model_endpoint": model_endpoint(directory, host, record.model_id), "upstream": plan.endpoint}
+    env = dict(plan.env)
+    tested = run_integration_tests(
+        plan.command[0], artifact / contract.SOURCE_DIR, plan.endpoint, env["PYTHONPATH"], env
+    )
     return DeployResult(
         endpoint=record.endpoint,
         build_id=plan.build_id,
         variation=variation,
         details={**details, "pid": proc.pid},
+        integration_tests=tested,
     )
 
 
