@@ -24,6 +24,7 @@ help:
 	@echo "make bench  - DAG parse-time and task-start benchmarks"
 	@echo "make bench-serve - model server vs gunicorn+Flask (wrk), idle clients, redeploy under load"
 	@echo "make bench-ui - Models view load time with 1,000 automations and 100,000 builds (PostgreSQL)"
+	@echo "make bench-load - 50 automations on one minute under a real Airflow (LocalExecutor, PostgreSQL)"
 
 setup: $(VENV)/.installed
 
@@ -65,3 +66,7 @@ bench-serve: setup
 .PHONY: bench-ui
 bench-ui: setup
 	$(PY) -m bench.models_view
+
+.PHONY: bench-load
+bench-load: setup
+	$(PY) -m bench.load

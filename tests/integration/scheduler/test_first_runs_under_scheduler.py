@@ -12,8 +12,6 @@ other run. Verdicts come from the metadata DB's `dag` and `dag_run` tables.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import time
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from support.airflow_components import Components
 from support.airflow_env import AIRFLOW, airflow_env, migrate
 
 pytestmark = pytest.mark.integration
@@ -52,34 +51,6 @@ def _definition(name: str, extra: dict, repo: Path) -> str:
             **extra,
         }
     )
-
-
-class Components:
-    """The scheduler and the DAG processor as process groups of their own, so a stop ends their children too."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs, self.procs = env, logs, []
-
-    def start(self, label: str) -> None:
-        for component in ("dag-processor", "scheduler"):
-            out = (self.logs / f"{component}-{label}.log").open("w")
-            self.procs.append(
-                subprocess.Popen(
-                    [AIRFLOW, component], env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-                )
-            )
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        self.procs = []
 
 
 def _query(env: dict[str, str], sql: str, *args) -> list[tuple]:
