@@ -184,6 +184,8 @@ class DockerSettings(SharedSettings):
     # A host CA bundle for the install container (a TLS-intercepting proxy or a private mirror's CA).
     ca_bundle: str = _env("DOCKER_CA_BUNDLE", "")
     build_timeout_s: int = _env("DOCKER_BUILD_TIMEOUT", 3600)
+    # An Airflow Connection (login, password) push_image sends to the registry; empty: the engine's own login.
+    registry_conn_id: str = _env("DOCKER_REGISTRY_CONN_ID", "")
 
 
 class LocalSettings(SharedSettings):

@@ -25,6 +25,7 @@ from ...settings import PLUGINS_DIR, DockerSettings
 from ...spec import Automation
 from . import engine
 from .plan import LABEL_PREFIX, PYTHON, RUNTIME_DIR, RUNTIME_ROOT, plan_build
+from .registry_auth import registry_auth
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +103,13 @@ def _docker_build(context: Path, ref: str, network_mode: str) -> Any:
     return image
 
 
-def push(ref: str) -> str:
-    """Push ``ref``; returns the registry's digest. Raises with the registry's message on any error event."""
+def push(ref: str, auth: dict[str, str] | None = None) -> str:
+    """Push ``ref`` (with ``auth`` when given); returns the registry's digest. Raises with the registry's message
+    on any error event."""
     repository, tag = ref.rsplit(":", 1)
     digest = ""
-    for event in engine.client().images.push(repository, tag=tag, stream=True, decode=True):
+    events = engine.client().images.push(repository, tag=tag, stream=True, decode=True, auth_config=auth)
+    for event in events:
         if "error" in event:
             raise RuntimeError(f"pushing {ref} failed: {event['error']}")
         digest = event.get("aux", {}).get("Digest", digest)
@@ -120,7 +123,7 @@ def push_image_step(
     build = inputs.build(context)
     image = build_serving_image(automation, build, settings)
     log.info("push_image: built %s (%d bytes); pushing to %s", image.ref, image.size_bytes, settings.registry)
-    digest = push(image.ref)
+    digest = push(image.ref, registry_auth(settings.registry_conn_id))
     size = image.size_bytes
     return ImageResult(image=image.ref, pushed=True, build_id=build.build_id, size_bytes=size, digest=digest).to_xcom()
 
