@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from support.airflow_env import AIRFLOW, airflow_env, migrate
+from support.airflow_env import airflow_env, migrate
 from support.dag_runs import current_deployment, definition, predict, run_dag, write_definition
 from support.gitrepo import copy_tree_into_repo, make_repo
 
