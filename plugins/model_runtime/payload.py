@@ -100,8 +100,10 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
         return to_jsonable(value.tolist())  # ndarray, numpy scalar
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
+        return _dict_jsonable(value)
+    if isinstance(value, list):
+        return _list_jsonable(value)
+    if isinstance(value, (tuple, set)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -110,6 +112,27 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def _plain(value: Any) -> bool:
+    """A value json.dumps writes as it is (exact types: numpy's float64 subclasses float but is converted)."""
+    kind = type(value)
+    return value is None or kind in (str, int, bool) or (kind is float and math.isfinite(value))
+
+
+def _dict_jsonable(value: dict) -> dict:
+    if all(type(k) is str and _plain(v) for k, v in value.items()):
+        return value  # already JSON: no copy (a million answers would otherwise exist twice)
+    return {str(k): to_jsonable(v) for k, v in value.items()}
+
+
+def _list_jsonable(items: list) -> list:
+    """The list itself when every item is already JSON, else a converted copy."""
+    for i, item in enumerate(items):
+        converted = to_jsonable(item)
+        if converted is not item:
+            return items[:i] + [converted] + [to_jsonable(v) for v in items[i + 1 :]]
+    return items
 
 
 def as_list(prediction: Any) -> list:

@@ -10,7 +10,7 @@ processes, serve_app.py for routes and limits, serve_predict.py for batching and
   * daemon_mode -> MODEL_SERVER_DAEMON_MODE: accepted and a documented no-op. Qwak passed it to gunicorn's
     --daemon; here the server must stay in the foreground (PID 1 of its container; locally the deploy already
     starts it detached in its own session).
-Not in Qwak's spec, set through deployment env_vars: MODEL_SERVER_MAX_BODY_BYTES (413 above; 32 MiB),
+Not in Qwak's spec, set through deployment env_vars: MODEL_SERVER_MAX_BODY_BYTES (413 above; 8 MiB),
 MODEL_SERVER_KEEP_ALIVE_S (5), MODEL_SERVER_DRAIN_S (30).
 /health answers 200 only once the model is loaded: the socket is opened after loading.
 """

@@ -5,11 +5,19 @@ GET /health    200 {"status": "ok"} (the model is loaded before any worker accep
 GET /metrics   Prometheus text format (serve_metrics).
 POST /predict  records in (payload.parse_records), predictions out; 400 malformed JSON or records, 413 body over
                max_body_bytes, 504 past http_request_timeout_ms, 500 when predict() raises.
+Memory: parsed records take many times their JSON size (a 9 MB body of small records is ~0.4 GB as dicts, frame
+and answer), so a worker handles one body over LARGE_BODY_BYTES at a time (read, parsed, predicted, answered);
+the others wait before reading theirs, which stays in the kernel's socket buffers. Small requests never wait.
+After a large request the freed heap is handed back to the OS (glibc malloc_trim), so RSS comes down again.
 Every request writes one JSON line to stderr: time, pid, method, path, status, ms, records.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import ctypes.util
+import functools
 import json
 import os
 import sys
@@ -27,8 +35,27 @@ Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 
 
+LARGE_BODY_BYTES = 1024 * 1024
+DRAIN_BYTES, DRAIN_S = 64 * 1024 * 1024, 2.0  # most of a refused body read and dropped before the 413
+
+
 class TooLarge(Exception):
     pass
+
+
+@functools.cache
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c"))
+    except OSError:
+        return None
+
+
+def _malloc_trim() -> None:
+    """Give freed heap back to the OS (glibc only; elsewhere a no-op)."""
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 class Reply:
@@ -44,6 +71,7 @@ class Reply:
 class ModelApp:
     def __init__(self, predictor: Predictor, metrics: Metrics, max_body_bytes: int) -> None:
         self.predictor, self.metrics, self.max_body_bytes = predictor, metrics, max_body_bytes
+        self.large = asyncio.Lock()  # one large body per worker at a time: see the module docstring
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -75,10 +103,30 @@ class ModelApp:
         return Reply(405 if known else 404, {"error": f"no route {method} {path}"})
 
     async def predict(self, scope: Scope, receive: Receive) -> Reply:
+        declared = content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            return await self.too_large(receive, declared)
+        if declared is not None and declared <= LARGE_BODY_BYTES:
+            return await self.predict_body(scope, receive)
+        async with self.large:  # large, or chunked of unknown size
+            try:
+                return await self.predict_body(scope, receive)
+            finally:
+                _malloc_trim()
+
+    async def too_large(self, receive: Receive, declared: int | None = None) -> Reply:
+        # Read and drop what the client is still sending (bounded), so that a client which writes its whole body
+        # before reading (http.client, requests) reads this 413 instead of a connection reset. A body declared
+        # larger than the drain bound is not read at all.
+        if declared is None or declared <= DRAIN_BYTES:
+            await discard_body(receive, DRAIN_BYTES, DRAIN_S)
+        return Reply(413, {"error": f"request body is larger than {self.max_body_bytes} bytes"})
+
+    async def predict_body(self, scope: Scope, receive: Receive) -> Reply:
         try:
-            records = self.predictor.io.read(await read_body(scope, receive, self.max_body_bytes))
+            records = self.predictor.io.read(await read_body(receive, self.max_body_bytes))
         except TooLarge:
-            return Reply(413, {"error": f"request body is larger than {self.max_body_bytes} bytes"})
+            return await self.too_large(receive)
         except BadRequest as exc:
             return Reply(400, {"error": str(exc)})
         try:
@@ -91,11 +139,16 @@ class ModelApp:
         return reply
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The whole body, refusing (TooLarge) as soon as the declared or received size passes ``limit``."""
+def content_length(scope: Scope) -> int | None:
+    """The declared body size; None when there is none (chunked) or it is not a number (the parser refuses those)."""
     for name, value in scope.get("headers", []):
-        if name == b"content-length" and value.isdigit() and int(value) > limit:
-            raise TooLarge()
+        if name == b"content-length" and value.isdigit():
+            return int(value)
+    return None
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole body, refusing (TooLarge) as soon as the received size passes ``limit``."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -109,6 +162,20 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         if not message.get("more_body"):
             break
     return b"".join(chunks)
+
+
+async def discard_body(receive: Receive, max_bytes: int, max_s: float) -> None:
+    """Read and drop the rest of the body, up to ``max_bytes`` or ``max_s`` (the 413 closes the connection)."""
+    loop = asyncio.get_running_loop()
+    deadline, size = loop.time() + max_s, 0
+    while size < max_bytes:
+        try:
+            message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            return
+        size += len(message.get("body", b""))
+        if message["type"] == "http.disconnect" or not message.get("more_body"):
+            return
 
 
 async def _send(send: Send, reply: Reply) -> None:

@@ -9,7 +9,7 @@ from typing import Optional
 
 from . import contract
 
-DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024  # parsed, a body takes many times its size: see serve_app
 
 
 @dataclass(frozen=True)

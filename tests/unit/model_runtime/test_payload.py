@@ -79,3 +79,10 @@ def test_every_dataframe_orientation_a_realtime_client_can_send(orient):
 def test_values_orientation_and_a_single_feature_vector():
     assert parse_records(b'[[1, "a"], [2, "b"]]') == [{0: 1, 1: "a"}, {0: 2, 1: "b"}]
     assert parse_records(b'{"x": 1, "name": "a"}') == [{"x": 1, "name": "a"}]  # RealTimeClient.predict(dict)
+
+
+def test_answers_that_are_already_json_are_not_copied_and_others_are_converted():
+    plain = [{"y": 1, "label": "a"}, {"y": 2.5, "label": None}]
+    assert to_jsonable(plain) is plain  # a million answers are not held twice while being written out
+    mixed = [{"y": 1}, {"y": float("nan")}, (1, 2)]
+    assert to_jsonable(mixed) == [{"y": 1}, {"y": None}, [1, 2]] and mixed[1]["y"] != mixed[1]["y"]

@@ -41,7 +41,7 @@ def test_config_from_env_reads_the_contract_names():
     assert config_from_env("0.0.0.0", 9000, env) == ServerConfig("0.0.0.0", 9000, 3, 250, 16, 1024, 7, 9)
     defaults = config_from_env("h", 1, {})
     assert (defaults.workers, defaults.timeout_ms, defaults.max_batch) == (2, 5000, 1)
-    assert defaults.max_body_bytes == 32 * 1024 * 1024
+    assert defaults.max_body_bytes == 8 * 1024 * 1024
 
 
 def test_install_adds_the_pinned_server_to_every_model_environment():

@@ -26,7 +26,7 @@ MB = 1024 * 1024
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     directory = tmp_path_factory.mktemp("serve-attacks")
-    env = {contract.ENV_WORKERS: str(WORKERS), contract.ENV_TIMEOUT_MS: "30000"}  # default body limit (32 MB)
+    env = {contract.ENV_WORKERS: str(WORKERS), contract.ENV_TIMEOUT_MS: "30000"}  # default body limit (8 MiB)
     with serving(make_artifact(directory / "artifact"), directory / "server.log", **env) as running:
         yield running
 
@@ -204,4 +204,66 @@ def test_memory_stays_bounded_over_repeated_large_requests(server):
     assert statuses == [200] * (5 * WORKERS)
     assert len(server.workers()) == WORKERS
     assert after_all - after_first < 60, f"{after_first:.0f} MB -> {after_all:.0f} MB"
+    others_still_served(server)
+
+
+def peak_rss_mb(server, send) -> tuple[float, float]:
+    """(RSS before, peak RSS while ``send()`` runs) of the supervisor and its workers, sampled with psutil."""
+    import psutil
+
+    def now() -> float:
+        root = psutil.Process(server.proc.pid)
+        return sum(p.memory_info().rss for p in [root, *root.children()]) / MB
+
+    before, peak, done = now(), [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], now())
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        send()
+    finally:
+        done.set()
+        sampler.join()
+    return before, max(peak[0], now())
+
+
+def test_concurrent_large_bodies_are_handled_one_per_worker_so_memory_does_not_multiply(server):
+    """8 clients each send a 4 MB body at once. Parsed, each takes several times its size, and predict() holds it
+    for 0.3 s: if a worker read every body while the model was busy, 8 would be in memory. It reads one large
+    body at a time, so 8 concurrent ones peak as high as 2 (one per worker)."""
+    body = json.dumps([{"x": 1, "sleep": 0.3, "pad": "a" * 200}] * 19_000).encode()
+    assert 1 * MB < len(body) < 8 * MB
+
+    def send(n: int) -> list[int]:
+        statuses: list[int] = []
+        threads = [
+            threading.Thread(target=lambda: statuses.append(server.request("POST", "/predict", body, 120)[0]))
+            for _ in range(n)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(180)
+        assert statuses == [200] * n
+        return statuses
+
+    base, two = peak_rss_mb(server, lambda: send(WORKERS))
+    _, eight = peak_rss_mb(server, lambda: send(4 * WORKERS))
+    print(f"server RSS {base:.0f} MB; peak {two:.0f} MB with 2 concurrent 4 MB bodies, {eight:.0f} MB with 8")
+    one_per_worker = two - base
+    assert one_per_worker > 10, "the bodies should cost memory to parse; the test would prove nothing"
+    assert eight - base < 1.5 * one_per_worker + 20, (base, two, eight)  # 8 held at once would be ~4x
+    others_still_served(server)
+
+
+def test_a_client_that_sends_its_whole_body_first_reads_the_413_not_a_reset(server):
+    """http.client (like requests) writes the whole 9 MB before reading: the server drops the rest, then answers."""
+    body = b"[" + b'{"x": 1},' * (9 * MB // 9) + b'{"x": 1}]'
+    status, reply = server.request("POST", "/predict", body, timeout=30)
+    assert status == 413 and b"larger than" in reply, reply[:200]
     others_still_served(server)
