@@ -29,7 +29,7 @@ from . import contract
 from .adapters import model_io
 from .discovery import add_to_path, wire_model_libraries
 from .libraries import enter_local_mode
-from .payload import to_frame
+from .payload import warm_up
 from .serve_config import ServerConfig, config_from_env
 
 __all__ = ["ServerConfig", "config_from_env", "load_artifact", "run"]
@@ -75,7 +75,7 @@ def run(artifact: Path, host: str, port: int) -> int:
         return contract.EXIT_SERVE_FAILED
     for note in model_io(model).notes:
         print(f"model_runtime serve: WARNING: {note}", flush=True)
-    to_frame([])  # imports pandas now, before forking, not inside the first request's timeout
+    warm_up()  # imports now, before forking, not inside every worker's first request
     metrics_dir = _prepare_metrics_dir()
     from .serve_metrics import Metrics
     from .serve_workers import Supervisor, listening_socket

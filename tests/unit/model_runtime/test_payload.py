@@ -86,3 +86,25 @@ def test_answers_that_are_already_json_are_not_copied_and_others_are_converted()
     assert to_jsonable(plain) is plain  # a million answers are not held twice while being written out
     mixed = [{"y": 1}, {"y": float("nan")}, (1, 2)]
     assert to_jsonable(mixed) == [{"y": 1}, {"y": None}, [1, 2]] and mixed[1]["y"] != mixed[1]["y"]
+
+
+def test_warm_up_loads_narwhals_pandas_layer_when_present_and_is_quiet_without_it(monkeypatch):
+    import sys
+    import types
+
+    from model_runtime.payload import warm_up
+
+    calls = []
+    stable = types.ModuleType("narwhals.stable")
+    v2 = types.ModuleType("narwhals.stable.v2")
+    v2.from_native = lambda native, **kwargs: calls.append((type(native).__name__, kwargs))  # type: ignore[attr-defined]
+    stable.v2 = v2  # type: ignore[attr-defined]
+    narwhals = types.ModuleType("narwhals")
+    narwhals.stable = stable  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "narwhals", narwhals)
+    monkeypatch.setitem(sys.modules, "narwhals.stable", stable)
+    monkeypatch.setitem(sys.modules, "narwhals.stable.v2", v2)
+    warm_up()
+    assert calls == [("DataFrame", {"eager_only": True}), ("Series", {"series_only": True})]
+    monkeypatch.setitem(sys.modules, "narwhals.stable.v2", None)  # import fails: nothing to warm
+    warm_up()
