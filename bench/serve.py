@@ -3,7 +3,9 @@
 Setup (cached under .cache/bench-serve/): one virtualenv with the example model's dependencies, our pinned server
 packages, gunicorn and Flask; the example classifier built once with ``python -m model_runtime build``.
 Servers, each with BENCH_SERVE_WORKERS (2) workers: ours (``model_runtime serve``), gunicorn sync + Flask
-(bench/serve_flask.py, the runtime's own payload code), and ours behind the local gateway (the stable URL).
+(bench/serve_flask.py, the runtime's own payload code), ours behind the local gateway (the stable URL), and
+MLServer (bench/serve_mlserver.py, a custom runtime over the same model, V2 protocol with the pandas codec; its own
+cached venv, .cache/bench-serve/mlserver-venv; skipped with the install error when it does not install).
 Load: Debian's wrk on loopback at 1, 8 and 64 connections with 1- and 100-record bodies, BENCH_SERVE_SECONDS (5)
 per point, BENCH_SERVE_ROUNDS (3) interleaved rounds, medians. Reported: requests/s, p50, p99 and errors, with
 ratios against gunicorn in the same run; then the idle-client check (3 x workers idle connections, the slowest
@@ -40,6 +42,9 @@ ROUNDS = int(os.environ.get("BENCH_SERVE_ROUNDS", "3"))
 CONNECTIONS = (1, 8, 64)
 BODIES = (1, 100)
 BASELINE = ["gunicorn==27.0.1", "flask==3.1.3"]
+# uvloop 0.22+ raises in asyncio.get_event_loop() without a running loop, which MLServer 1.7.1's inference-pool
+# workers call at start (they die with "There is no current event loop"); 0.21 is the last that works with it.
+MLSERVER = ["mlserver==1.7.1", "uvloop==0.21.0"]
 
 sys.path.insert(0, str(PLUGINS))
 
@@ -64,7 +69,21 @@ def ensure_env() -> Path:
         *SERVER_REQUIREMENTS,
         *BASELINE,
     ]
-    venv, marker = CACHE / "venv", CACHE / "venv" / ".requirements"
+    return _venv(CACHE / "venv", requirements)
+
+
+def ensure_mlserver_env() -> Path | None:
+    """MLServer's venv, or None (with the reason printed) when it does not install."""
+    requirements = [*(EXAMPLE / "main" / "requirements.txt").read_text().split(), *MLSERVER]
+    try:
+        return _venv(CACHE / "mlserver-venv", requirements)
+    except subprocess.CalledProcessError as exc:
+        print(f"bench-serve: MLServer did not install, left out: {(exc.stderr or '').strip()[-2000:]}", flush=True)
+        return None
+
+
+def _venv(venv: Path, requirements: list[str]) -> Path:
+    marker = venv / ".requirements"
     python = venv / "bin" / "python"
     if marker.is_file() and marker.read_text() == "\n".join(requirements):
         return python
@@ -87,18 +106,29 @@ def ensure_artifact(python: Path) -> Path:
     return artifact
 
 
-def bodies(python: Path) -> dict[int, Path]:
+def bodies(python: Path) -> tuple[dict[int, Path], dict[int, Path]]:
+    """Request bodies per record count: ours and gunicorn's (a list of records), and MLServer's (V2, pandas codec)."""
     code = (
         "import json,sys; from sklearn.datasets import load_breast_cancer as l; d=l(as_frame=True).data;"
         "print(d.iloc[:100].to_json(orient='records'))"
     )
     rows = json.loads(sh([str(python), "-c", code]).stdout)
-    paths = {}
+    paths, v2 = {}, {}
     for n in BODIES:
-        path = CACHE / f"body-{n}.json"
-        path.write_text(json.dumps(rows[:n]))
-        paths[n] = path
-    return paths
+        paths[n] = CACHE / f"body-{n}.json"
+        paths[n].write_text(json.dumps(rows[:n]))
+        v2[n] = CACHE / f"body-{n}-v2.json"
+        v2[n].write_text(json.dumps(v2_request(rows[:n])))
+    return paths, v2
+
+
+def v2_request(rows: list[dict]) -> dict:
+    """The V2 inference protocol's form of the same records: one FP64 input per column, decoded to a DataFrame."""
+    inputs = [
+        {"name": column, "shape": [len(rows)], "datatype": "FP64", "data": [row[column] for row in rows]}
+        for column in rows[0]
+    ]
+    return {"parameters": {"content_type": "pd"}, "inputs": inputs}
 
 
 def free_port() -> int:
@@ -107,7 +137,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_health(url: str, proc: subprocess.Popen | None = None, timeout_s: float = 120) -> None:
+def wait_health(url: str, proc: subprocess.Popen | None = None, timeout_s: float = 120, path: str = "/health") -> None:
     host, port = url.removeprefix("http://").rsplit(":", 1)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -115,7 +145,7 @@ def wait_health(url: str, proc: subprocess.Popen | None = None, timeout_s: float
             raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
         with contextlib.suppress(OSError, http.client.HTTPException):
             conn = http.client.HTTPConnection(host, int(port), timeout=1)
-            conn.request("GET", "/health")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return
         time.sleep(0.1)
@@ -160,6 +190,27 @@ def start_gunicorn(python: Path, artifact: Path, log: Path) -> tuple[subprocess.
     return proc, f"http://127.0.0.1:{port}"
 
 
+def start_mlserver(python: Path, artifact: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    directory = Path(tempfile.mkdtemp(prefix="bench-mlserver-"))
+    port = free_port()
+    settings = {
+        "host": "127.0.0.1",
+        "http_port": port,
+        "grpc_port": free_port(),
+        "metrics_port": free_port(),
+        "parallel_workers": WORKERS,
+        "debug": False,
+    }
+    (directory / "settings.json").write_text(json.dumps(settings))
+    model = {"name": "bench", "implementation": "bench.serve_mlserver.ArtifactModel"}
+    (directory / "model-settings.json").write_text(json.dumps(model))
+    env = dict(os.environ, PYTHONPATH=f"{PLUGINS}:{ROOT}", BENCH_ARTIFACT=str(artifact))
+    cmd = [str(python.parent / "mlserver"), "start", str(directory)]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return proc, f"http://127.0.0.1:{port}"
+
+
 def stop(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
@@ -198,7 +249,8 @@ def parse_wrk(out: str) -> dict[str, float]:
     return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "errors": errors, "requests": total}
 
 
-def wrk(binary: str, url: str, connections: int, body: Path, seconds: int) -> dict[str, float]:
+def wrk(binary: str, endpoint: str, connections: int, body: Path, seconds: int) -> dict[str, float]:
+    """wrk POSTing ``body`` to ``endpoint`` (the predict URL)."""
     threads = 1 if connections == 1 else 2
     cmd = [
         binary,
@@ -210,19 +262,22 @@ def wrk(binary: str, url: str, connections: int, body: Path, seconds: int) -> di
         "5s",
         "-s",
         str(lua_script(body)),
-        f"{url}/predict",
+        endpoint,
     ]
     return parse_wrk(sh(cmd).stdout)
 
 
-def matrix(binary: str, urls: dict[str, str], paths: dict[int, Path]) -> dict[str, dict[str, dict]]:
-    results: dict[str, dict[str, list]] = {name: {} for name in urls}
+def matrix(binary: str, targets: dict[str, tuple[str, dict[int, Path]]]) -> dict[str, dict[str, dict]]:
+    """``targets``: server name -> (predict URL, request body per record count)."""
+    results: dict[str, dict[str, list]] = {name: {} for name in targets}
     for round_ in range(ROUNDS):
         for connections in CONNECTIONS:
             for records in BODIES:
                 point = f"c{connections}-r{records}"
-                for name, url in urls.items():  # interleaved, so drift on a shared machine hits every server alike
-                    results[name].setdefault(point, []).append(wrk(binary, url, connections, paths[records], SECONDS))
+                for name, (endpoint, paths) in targets.items():  # interleaved: drift hits every server alike
+                    results[name].setdefault(point, []).append(
+                        wrk(binary, endpoint, connections, paths[records], SECONDS)
+                    )
                 print(f"bench-serve: round {round_ + 1}/{ROUNDS} {point} done", flush=True)
     return {name: {point: _median(runs) for point, runs in points.items()} for name, points in results.items()}
 
@@ -233,17 +288,23 @@ def _median(runs: list[dict]) -> dict:
     }
 
 
-def idle_clients(url: str, count: int, body: Path) -> dict[str, Any]:
-    """Slowest /health and /predict answer (ms) with ``count`` idle connections open; None means timed out."""
+IDLE_SAMPLES = 20
+
+
+def idle_clients(
+    url: str, count: int, body: Path, health: str = "/health", predict: str = "/predict"
+) -> dict[str, Any]:
+    """Slowest /health and /predict answer (ms) of IDLE_SAMPLES, with ``count`` idle connections open; None means
+    timed out."""
     host, port = url.removeprefix("http://").rsplit(":", 1)
     idle = [socket.create_connection((host, int(port))) for _ in range(count)]
     worst: dict[str, Any] = {"health_ms": 0.0, "predict_ms": 0.0}
     try:
         time.sleep(0.3)
-        for _ in range(10):
+        for _ in range(IDLE_SAMPLES):
             for key, method, path, data in (
-                ("health_ms", "GET", "/health", None),
-                ("predict_ms", "POST", "/predict", body.read_bytes()),
+                ("health_ms", "GET", health, None),
+                ("predict_ms", "POST", predict, body.read_bytes()),
             ):
                 started = time.perf_counter()
                 try:
@@ -299,7 +360,7 @@ def redeploy_under_load(binary: str, python: Path, artifact: Path, body: Path, s
     out: dict[str, Any] = {}
 
     def load() -> None:
-        out.update(wrk(binary, url, 8, body, 30))
+        out.update(wrk(binary, f"{url}/predict", 8, body, 30))
 
     thread = threading.Thread(target=load)
     begin = time.monotonic()
@@ -344,7 +405,10 @@ def report(rows: list[dict], idle: dict, swap: dict) -> None:
             f"| {r['server']} | {c} | {n} | {r['rps']:.0f} | {r['rps_ratio']:.2f} | {r['p50_ms']:.2f} | "
             f"{r['p99_ms']:.2f} | {r['p99_ratio']:.2f} | {r['errors']} |"
         )
-    print(f"\nidle clients ({3 * WORKERS} idle connections), slowest of 10 answers (ms; None = timed out after 3 s):")
+    print(
+        f"\nidle clients ({3 * WORKERS} idle connections), slowest of {IDLE_SAMPLES} answers "
+        "(ms; None = timed out after 3 s):"
+    )
     for name, figures in idle.items():
         shown = {k: "timed out" if v is None else f"{v:.1f} ms" for k, v in figures.items()}
         print(f"  {name}: /health {shown['health_ms']}, /predict {shown['predict_ms']}")
@@ -359,8 +423,9 @@ def main() -> int:
     CACHE.mkdir(parents=True, exist_ok=True)
     binary = ensure_wrk()
     python = ensure_env()
+    mlserver_python = ensure_mlserver_env()
     artifact = ensure_artifact(python)
-    paths = bodies(python)
+    paths, v2_paths = bodies(python)
     logs = CACHE / "logs"
     logs.mkdir(exist_ok=True)
     state = Path(tempfile.mkdtemp(prefix="bench-serve-state-"))
@@ -376,8 +441,18 @@ def main() -> int:
         settings, automation, helpers = deployed(python, artifact, state)
         gateway_url = deploy(automation, helpers["build"](0), None, settings)["endpoint"]
         urls = {"ours": ours_url, "gunicorn+flask": guni_url, "ours via gateway": gateway_url}
-        results = matrix(binary, urls, paths)
-        idle = {name: idle_clients(urls[name], 3 * WORKERS, paths[1]) for name in ("ours", "gunicorn+flask")}
+        targets = {name: (f"{url}/predict", paths) for name, url in urls.items()}
+        if mlserver_python is not None:
+            mls, mls_url = start_mlserver(mlserver_python, artifact, logs / "mlserver.log")
+            procs.append(mls)
+            wait_health(mls_url, mls, path="/v2/models/bench/ready")
+            targets["mlserver"] = (f"{mls_url}/v2/models/bench/infer", v2_paths)
+        results = matrix(binary, targets)
+        idle = {name: idle_clients(urls[name], 3 * WORKERS, paths[1]) for name in urls}
+        if mlserver_python is not None:
+            idle["mlserver"] = idle_clients(
+                mls_url, 3 * WORKERS, v2_paths[1], "/v2/health/ready", "/v2/models/bench/infer"
+            )
         for proc in procs:
             stop(proc)
         procs = []

@@ -36,3 +36,14 @@ def test_ratios_are_against_gunicorn_at_the_same_point():
     }
     ours = next(row for row in ratios(results) if row["server"] == "ours")
     assert (ours["rps_ratio"], ours["p99_ratio"]) == (1.5, 0.5)
+
+
+def test_mlserver_gets_the_same_records_as_one_v2_input_per_column():
+    from bench.serve import v2_request
+
+    request = v2_request([{"a": 1.0, "b": 2.0}, {"a": 3.0, "b": 4.0}])
+    assert request["parameters"] == {"content_type": "pd"}  # MLServer's pandas codec: a DataFrame for predict()
+    assert request["inputs"] == [
+        {"name": "a", "shape": [2], "datatype": "FP64", "data": [1.0, 3.0]},
+        {"name": "b", "shape": [2], "datatype": "FP64", "data": [2.0, 4.0]},
+    ]
