@@ -69,8 +69,9 @@ class Reply:
 
 
 class ModelApp:
-    def __init__(self, predictor: Predictor, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, predictor: Predictor, metrics: Metrics, max_body_bytes: int, balance: Any = None) -> None:
         self.predictor, self.metrics, self.max_body_bytes = predictor, metrics, max_body_bytes
+        self.balance = balance  # serve_balance.Balance: when to close a connection to even out the workers
         self.large = asyncio.Lock()  # one large body per worker at a time: see the module docstring
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -81,7 +82,7 @@ class ModelApp:
             return
         started = time.perf_counter()
         reply = await self.route(scope, receive)
-        await _send(send, reply)
+        await _send(send, reply, close=self.balance is not None and self.balance.shed())
         seconds = time.perf_counter() - started
         self.metrics.observe(scope["path"], reply.status, seconds, reply.records)
         access_log(scope, reply, seconds)
@@ -178,9 +179,9 @@ async def discard_body(receive: Receive, max_bytes: int, max_s: float) -> None:
             return
 
 
-async def _send(send: Send, reply: Reply) -> None:
+async def _send(send: Send, reply: Reply, close: bool = False) -> None:
     headers = [(b"content-type", reply.content_type.encode()), (b"content-length", str(len(reply.body)).encode())]
-    if reply.status == 413:
+    if reply.status == 413 or close:
         headers.append((b"connection", b"close"))  # the unread rest of the body must not be parsed as a request
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": reply.body})

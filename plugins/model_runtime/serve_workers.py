@@ -23,6 +23,7 @@ from collections import deque
 from typing import Any
 
 from . import contract
+from .serve_balance import Balance, shared_counts
 from .serve_config import ServerConfig
 
 EXIT_RECYCLE = 75
@@ -60,7 +61,7 @@ def uvicorn_server(app: Any, config: ServerConfig) -> Any:
     )
 
 
-def serve_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics: Any) -> int:
+def serve_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics: Any, balance: Any = None) -> int:
     """One worker: uvicorn on the shared socket until told to stop or recycled after a timeout."""
     from .adapters import model_io
     from .serve_app import ModelApp
@@ -80,19 +81,21 @@ def serve_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics:
             server.should_exit = True  # graceful: finish what is in flight, then exit
 
     predictor = Predictor(model, config.max_batch, config.timeout_ms / 1000, stuck, model_io(model))
-    server = uvicorn_server(ModelApp(predictor, metrics, config.max_body_bytes), config)
+    server = uvicorn_server(ModelApp(predictor, metrics, config.max_body_bytes, balance), config)
+    if balance is not None:
+        balance.connections = lambda: len(server.server_state.connections)
     server.run(sockets=[sock])
     return EXIT_RECYCLE if recycled else contract.EXIT_OK
 
 
-def fork_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics: Any) -> int:
+def fork_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics: Any, balance: Any = None) -> int:
     pid = os.fork()
     if pid == 0:  # child: serve, then leave without returning into the supervisor (or waiting on a stuck thread)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         code = 1
         try:
-            code = serve_worker(sock, model, config, metrics)
+            code = serve_worker(sock, model, config, metrics, balance)
         except BaseException as exc:
             log_event("worker_error", error=f"{type(exc).__name__}: {exc}")
         finally:
@@ -112,6 +115,8 @@ class Supervisor:
     def __init__(self, sock: socket.socket, model: Any, config: ServerConfig, metrics: Any) -> None:
         self.sock, self.model, self.config, self.metrics = sock, model, config, metrics
         self.pids: set[int] = set()
+        self.slots: dict[int, int] = {}  # worker pid -> its index in the shared connection counts
+        self.counts = shared_counts(config.workers)
         self.crashes: deque[float] = deque()
         self.stopping = False
 
@@ -141,13 +146,19 @@ class Supervisor:
         while not self.stopping and time.monotonic() < deadline:
             time.sleep(min(0.1, delay))
         if not self.stopping:
-            self.pids.add(fork_worker(self.sock, self.model, self.config, self.metrics))
+            self.start(self.slots.pop(pid))
+
+    def start(self, slot: int) -> None:
+        self.counts[slot] = 0  # the new worker has no connections yet: the others may shed some to it
+        pid = fork_worker(self.sock, self.model, self.config, self.metrics, Balance(self.counts, slot))
+        self.pids.add(pid)
+        self.slots[pid] = slot
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        for _ in range(self.config.workers):
-            self.pids.add(fork_worker(self.sock, self.model, self.config, self.metrics))
+        for slot in range(self.config.workers):
+            self.start(slot)
         while self.pids:
             try:
                 pid, status = os.wait()
