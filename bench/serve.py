@@ -323,11 +323,13 @@ def idle_clients(
 
 
 def deployed(python: Path, artifact: Path, state: Path) -> tuple[Any, Any, dict]:
-    from automations.loader import LoadedAutomation
+    """(local settings, the automation, helpers): ``deploy(n)`` deploys "build" n of the cached artifact."""
+    from automations.backends.local.deploy import deploy
+    from automations.runs import BuildResult
     from automations.settings import get_settings
     from automations.spec import Automation
 
-    settings = get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri())
+    settings = get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri()).local
     spec = Automation.model_validate(
         {
             "name": "bench_serve",
@@ -338,25 +340,25 @@ def deployed(python: Path, artifact: Path, state: Path) -> tuple[Any, Any, dict]
             },
         }
     )
-    automation = LoadedAutomation(spec=spec, source=ROOT / "bench" / "serve.py")
 
-    def build(n: int) -> dict:
-        return {
-            "build_id": f"bench-serve-b{n}",
-            "python": str(python),
-            "local_artifact": str(artifact),
-            "runtime_path": str(PLUGINS),
-            "artifact_uri": "",
-        }
+    def deploy_build(n: int) -> str:
+        build = BuildResult(
+            metrics={},
+            build_id=f"bench-serve-b{n}",
+            artifact_uri="",
+            commit="b" * 40,
+            python=str(python),
+            local_artifact=str(artifact),
+            runtime_path=str(PLUGINS),
+        )
+        return deploy(spec, build, None, settings).endpoint
 
-    return settings, automation, {"build": build}
+    return settings, spec, {"deploy": deploy_build}
 
 
 def redeploy_under_load(binary: str, python: Path, artifact: Path, body: Path, state: Path) -> dict[str, Any]:
-    from automations.backends.local.deploy import deploy
-
-    settings, automation, helpers = deployed(python, artifact, state)
-    url = deploy(automation, helpers["build"](1), None, settings)["endpoint"]
+    _, _, helpers = deployed(python, artifact, state)
+    url = helpers["deploy"](1)
     out: dict[str, Any] = {}
 
     def load() -> None:
@@ -369,7 +371,7 @@ def redeploy_under_load(binary: str, python: Path, artifact: Path, body: Path, s
     time.sleep(2)
     while time.monotonic() - begin < 20:  # back to back, each one starting well inside the 30 s of load
         started = time.monotonic()
-        deploy(automation, helpers["build"](n), None, settings)
+        helpers["deploy"](n)
         swaps.append((round(started - begin, 1), round(time.monotonic() - begin, 1)))
         n += 1
     thread.join()
@@ -436,10 +438,7 @@ def main() -> int:
         procs += [ours, guni]
         wait_health(ours_url, ours)
         wait_health(guni_url, guni)
-        from automations.backends.local.deploy import deploy
-
-        settings, automation, helpers = deployed(python, artifact, state)
-        gateway_url = deploy(automation, helpers["build"](0), None, settings)["endpoint"]
+        gateway_url = deployed(python, artifact, state)[2]["deploy"](0)
         urls = {"ours": ours_url, "gunicorn+flask": guni_url, "ours via gateway": gateway_url}
         targets = {name: (f"{url}/predict", paths) for name, url in urls.items()}
         if mlserver_python is not None:
@@ -472,7 +471,7 @@ def _undeploy_all(state: Path) -> None:
     from automations.gateway import control
     from automations.settings import get_settings
 
-    settings = get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri())
+    settings = get_settings().replace(state_dir=state, artifact_root=(state / "artifacts").as_uri()).local
     with contextlib.suppress(Exception):
         undeploy(settings, "bench_serve")
     control.stop(settings.deployments_dir)
