@@ -1,7 +1,7 @@
 """The analytics store: builds, metrics, gate verdicts and deployments, behind the ``model_analytics`` connection.
 
 PostgreSQL in production, SQLite (``<state_dir>/analytics.db``) as the embedded default; the same tables on both,
-created from ``schema/<dialect>.sql`` when first needed or by ``python -m automations db init``.
+created from the ``Table`` definitions in tables.py when first needed or by ``python -m automations db init``.
 """
 
 from .query import BIND_NAMES, ThresholdQueryError, run_threshold

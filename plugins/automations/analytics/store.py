@@ -1,81 +1,65 @@
 """The analytics store: writes for builds, metrics, verdicts and deployments, and the reads the gate needs.
 
-Every statement is dialect-neutral SQL with ``:name`` binds (see connection.py for why); the only dialect
-differences live in ``schema/<dialect>.sql`` and in ``query.py``'s read-only guards.
+The tables are defined once in tables.py; writes and the gate's reads are SQLAlchemy Core statements on them. The
+only other dialect differences live in ``query.py``'s read-only guards.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Optional
 
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from . import tables as t
 from .connection import AnalyticsTarget, resolve
 from .retry import retrying_write
 from .rows import BuildRow, DeploymentRow, MetricCheckRow, RunKey, TriggerHistory, VerdictRow, utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.sql import Executable
 
     from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_DIALECTS = ("postgresql", "sqlite")
 _SCHEMA_READY: set[str] = set()
 _SCHEMA_LOCK = threading.Lock()
-
-_INSERT_BUILD = """INSERT INTO builds (automation, model_id, dag_run_id, build_id, status, "commit", image, artifact,
-    started, finished) VALUES (:automation, :model_id, :dag_run_id, :build_id, :status, :commit, :image, :artifact,
-    :started, :finished)"""
-_INSERT_METRIC = """INSERT INTO build_metrics (automation, model_id, dag_run_id, build_id, "commit", metric_name, value,
-    logged_at) VALUES (:automation, :model_id, :dag_run_id, :build_id, :commit, :metric_name, :value, :logged_at)"""
-_INSERT_VERDICT = """INSERT INTO gate_verdicts (automation, model_id, dag_run_id, build_id, "condition", metric_name,
-    actual, direction, threshold, passed, forced, note, "at") VALUES (:automation, :model_id, :dag_run_id, :build_id,
-    :condition, :metric_name, :actual, :direction, :threshold, :passed, :forced, :note, :at)"""
-_INSERT_DEPLOYMENT = """INSERT INTO deployments (automation, model_id, variation, environment, build_id, target, status,
-    dag_run_id, "at") VALUES (:automation, :model_id, :variation, :environment, :build_id, :target, :status,
-    :dag_run_id, :at)"""
-_INSERT_CHECK = """INSERT INTO metric_checks (automation, model_id, dag_run_id, "at", value, threshold, direction,
-    crossed, fired, reason) VALUES (:automation, :model_id, :dag_run_id, :at, :value, :threshold, :direction, :crossed,
-    :fired, :reason)"""
-_LAST_FIRED = """SELECT id, "at" FROM metric_checks WHERE automation = :automation AND fired = :yes
-    ORDER BY id DESC LIMIT 1"""
-_RECOVERIES_SINCE = """SELECT count(*) FROM metric_checks WHERE automation = :automation AND id > :since
-    AND crossed = :no"""
-# The champion is the build of the latest successful deployment on that model's variation; failed and
-# rolled-back rows never replace it, because the previous version kept serving.
-_CURRENT_DEPLOYMENT = """SELECT build_id, "at" FROM deployments
-    WHERE model_id = :model_id AND variation = :variation AND status = 'deployed'
-    ORDER BY id DESC LIMIT 1"""
-_METRIC_OF_BUILD = """SELECT value FROM build_metrics WHERE build_id = :build_id AND metric_name = :metric_name
-    ORDER BY id DESC LIMIT 1"""
+# Two processes creating the embedded SQLite schema at once: both may see a table missing, and the second CREATE
+# then fails with "already exists". A fresh pass sees what the other one made.
+_SCHEMA_ATTEMPTS = 3
 
 
-_CREATED = re.compile(r"^CREATE\s+(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+(\w+)", re.IGNORECASE)
+def _last_fired(automation: str) -> Executable:
+    c = t.metric_checks.c
+    return select(c.id, c.at).where(c.automation == automation, c.fired.is_(True)).order_by(c.id.desc()).limit(1)
 
 
-def _created_names(statements: list[str]) -> set[str]:
-    return {m.group(1) for m in (_CREATED.match(s) for s in statements) if m}
+def _recoveries_since(automation: str, since: int) -> Executable:
+    c = t.metric_checks.c
+    return select(func.count()).where(c.automation == automation, c.id > since, c.crossed.is_(False))
 
 
-def _expanding(name: str) -> Any:
-    from sqlalchemy import bindparam
+def _current_deployment(model_id: str, variation: str) -> Executable:
+    # The champion is the build of the latest successful deployment on that model's variation; failed and
+    # rolled-back rows never replace it, because the previous version kept serving.
+    c = t.deployments.c
+    return (
+        select(c.build_id, c.at)
+        .where(c.model_id == model_id, c.variation == variation, c.status == "deployed")
+        .order_by(c.id.desc())
+        .limit(1)
+    )
 
-    return bindparam(name, expanding=True)
 
-
-def schema_sql(dialect: str) -> list[str]:
-    """The statements of ``schema/<dialect>.sql``, in order."""
-    if dialect not in SUPPORTED_DIALECTS:
-        raise ValueError(f"the analytics store supports {', '.join(SUPPORTED_DIALECTS)}, not {dialect!r}")
-    text = resources.files(__package__).joinpath("schema", f"{dialect}.sql").read_text()
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
-    return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]
+def _metric_of_build(build_id: str, metric_name: str) -> Executable:
+    c = t.build_metrics.c
+    return select(c.value).where(c.build_id == build_id, c.metric_name == metric_name).order_by(c.id.desc()).limit(1)
 
 
 class AnalyticsStore:
@@ -88,135 +72,143 @@ class AnalyticsStore:
     @retrying_write
     def ensure_schema(self, force: bool = False) -> None:
         """Create the tables if missing; once per process and database unless ``force``."""
+        t.check_dialect(self.target.dialect)
         with _SCHEMA_LOCK:
             if self.target.url in _SCHEMA_READY and not force:
                 return
-            self._run_all(schema_sql(self.target.dialect))
+            for attempt in range(1, _SCHEMA_ATTEMPTS + 1):
+                try:
+                    with self.engine.begin() as conn:
+                        t.create_schema(conn)
+                    break
+                except (OperationalError, ProgrammingError) as exc:
+                    if "already exists" not in str(exc.orig) or attempt == _SCHEMA_ATTEMPTS:
+                        raise
+                    log.info("analytics schema: another process created part of it first; checking again")
             _SCHEMA_READY.add(self.target.url)
 
     @retrying_write
     def record_build(self, row: BuildRow, metrics: Mapping[str, float] | None = None) -> None:
-        params = {**_key(row.key), "status": row.status.value, "commit": row.commit, "image": row.image,
-                  "artifact": row.artifact, "started": self._ts(row.started), "finished": self._ts(row.finished)}
-        logged_at = self._ts(row.finished or utcnow())
+        values = {
+            **_key(row.key),
+            "status": row.status.value,
+            "commit": row.commit,
+            "image": row.image,
+            "artifact": row.artifact,
+            "started": row.started,
+            "finished": row.finished,
+        }
+        logged_at = row.finished or utcnow()
         metric_rows = [
             {**_key(row.key), "commit": row.commit, "metric_name": name, "value": float(value), "logged_at": logged_at}
             for name, value in (metrics or {}).items()
         ]
         with self._begin() as conn:
-            conn.execute(_text(_INSERT_BUILD), params)
+            conn.execute(insert(t.builds), values)
             if metric_rows:
-                conn.execute(_text(_INSERT_METRIC), metric_rows)
+                conn.execute(insert(t.build_metrics), metric_rows)
 
     @retrying_write
     def record_verdicts(self, key: RunKey, rows: Iterable[VerdictRow], forced: bool) -> None:
-        at = self._ts(utcnow())
-        params = [{**_key(key), **_verdict(row), "forced": forced, "at": at} for row in rows]
-        if params:
+        at = utcnow()
+        values = [{**_key(key), **_verdict(row), "forced": forced, "at": at} for row in rows]
+        if values:
             with self._begin() as conn:
-                conn.execute(_text(_INSERT_VERDICT), params)
+                conn.execute(insert(t.gate_verdicts), values)
 
     @retrying_write
     def record_deployments(self, rows: Iterable[DeploymentRow], dag_run_id: str) -> None:
-        params = [
-            {**_key(row.key), "variation": row.variation, "environment": row.environment, "target": row.target,
-             "status": row.status.value, "dag_run_id": dag_run_id, "at": self._ts(row.at)}
+        values = [
+            {
+                **_key(row.key),
+                "variation": row.variation,
+                "environment": row.environment,
+                "target": row.target,
+                "status": row.status.value,
+                "dag_run_id": dag_run_id,
+                "at": row.at,
+            }
             for row in rows
         ]
-        if params:
+        if values:
             with self._begin() as conn:
-                conn.execute(_text(_INSERT_DEPLOYMENT), params)
+                conn.execute(insert(t.deployments), values)
 
     @retrying_write
     def record_metric_check(self, row: MetricCheckRow) -> None:
-        params = {"automation": row.key.automation, "model_id": row.key.model_id, "dag_run_id": row.key.dag_run_id,
-                  "at": self._ts(row.at), "value": row.value, "threshold": row.threshold, "direction": row.direction,
-                  "crossed": row.crossed, "fired": row.fired, "reason": row.reason}
+        values = {
+            "automation": row.key.automation,
+            "model_id": row.key.model_id,
+            "dag_run_id": row.key.dag_run_id,
+            "at": row.at,
+            "value": row.value,
+            "threshold": row.threshold,
+            "direction": row.direction,
+            "crossed": row.crossed,
+            "fired": row.fired,
+            "reason": row.reason,
+        }
         with self._begin() as conn:
-            conn.execute(_text(_INSERT_CHECK), params)
+            conn.execute(insert(t.metric_checks), values)
 
     def trigger_history(self, automation: str) -> TriggerHistory:
         """When ``automation``'s metric trigger last fired, and whether a check since then found it recovered."""
-        fired = self._first(_LAST_FIRED, {"automation": automation, "yes": True})
+        fired = self._first(_last_fired(automation))
         if fired is None:
             return TriggerHistory(None, True)
-        recoveries = self._first(_RECOVERIES_SINCE, {"automation": automation, "since": fired[0], "no": False})
+        recoveries = self._first(_recoveries_since(automation, fired[0]))
         at = fired[1] if isinstance(fired[1], datetime) else datetime.fromisoformat(fired[1])
         return TriggerHistory(at, bool(recoveries and recoveries[0]))
 
     @retrying_write
     def set_build_image(self, build_id: str, image: str) -> None:
         with self._begin() as conn:
-            conn.execute(_text("UPDATE builds SET image = :image WHERE build_id = :build_id"),
-                         {"image": image, "build_id": build_id})
+            conn.execute(update(t.builds).where(t.builds.c.build_id == build_id).values(image=image))
 
     def current_deployment(self, model_id: str, variation: str) -> Optional[str]:
         """The build_id deployed on ``model_id``'s ``variation`` (any environment), or None before the first."""
-        row = self._first(_CURRENT_DEPLOYMENT, {"model_id": model_id, "variation": variation})
+        row = self._first(_current_deployment(model_id, variation))
         return None if row is None else row[0]
 
     def build_metric(self, build_id: str, metric_name: str) -> Optional[float]:
-        row = self._first(_METRIC_OF_BUILD, {"build_id": build_id, "metric_name": metric_name})
+        row = self._first(_metric_of_build(build_id, metric_name))
         return None if row is None else float(row[0])
 
-    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
+    def fetch(self, sql: str | Executable, params: Mapping[str, Any] | None = None) -> list[tuple]:
         """Rows of a read query (tests, the CLI); not for user SQL, which goes through query.run_threshold."""
         self.ensure_schema()
+        statement = text(sql) if isinstance(sql, str) else sql
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(_text(sql), dict(params or {}))]
+            return [tuple(r) for r in conn.execute(statement, dict(params or {}))]
 
-    def _first(self, sql: str, params: Mapping[str, Any]) -> Optional[tuple]:
-        rows = self.fetch(sql, params)
+    def _first(self, statement: Executable) -> Optional[tuple]:
+        rows = self.fetch(statement)
         return rows[0] if rows else None
-
-    def _run_all(self, statements: list[str]) -> None:
-        # Locks first (the PostgreSQL advisory lock), then DDL only if something is missing. Re-running the
-        # CREATE ... IF NOT EXISTS statements on a complete schema is not free on PostgreSQL: CREATE INDEX takes a
-        # SHARE lock on its table even when the index exists, which deadlocked with another worker's writes.
-        locks = [s for s in statements if s.upper().startswith("SELECT")]
-        ddl = [s for s in statements if s not in locks]
-        with self.engine.begin() as conn:
-            for statement in locks:
-                conn.exec_driver_sql(statement)
-            if self._schema_complete(conn, ddl):
-                return
-            for statement in ddl:
-                conn.exec_driver_sql(statement)
-
-    def _schema_complete(self, conn: Connection, ddl: list[str]) -> bool:
-        if self.target.dialect != "postgresql":
-            return False  # SQLite serialises writers on the whole file: re-running the DDL cannot deadlock
-        names = sorted(_created_names(ddl))
-        query = _text("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                      "WHERE n.nspname = current_schema() AND c.relname IN :names").bindparams(
-            _expanding("names"))
-        return conn.execute(query, {"names": names}).scalar_one() == len(names)
 
     def _begin(self) -> Any:
         self.ensure_schema()
         return self.engine.begin()
 
-    def _ts(self, value: Optional[datetime]) -> Any:
-        # SQLite has no timestamp type: ISO-8601 text sorts and reads back unambiguously.
-        if value is None or self.target.dialect != "sqlite":
-            return value
-        return value.isoformat()
-
-
-def _text(sql: str) -> Any:
-    from sqlalchemy import text
-
-    return text(sql)
-
 
 def _key(key: RunKey) -> dict[str, Any]:
-    return {"automation": key.automation, "model_id": key.model_id, "dag_run_id": key.dag_run_id,
-            "build_id": key.build_id}
+    return {
+        "automation": key.automation,
+        "model_id": key.model_id,
+        "dag_run_id": key.dag_run_id,
+        "build_id": key.build_id,
+    }
 
 
 def _verdict(row: VerdictRow) -> dict[str, Any]:
-    return {"condition": row.condition, "metric_name": row.metric_name, "actual": row.actual,
-            "direction": row.direction, "threshold": row.threshold, "passed": row.passed, "note": row.note}
+    return {
+        "condition": row.condition,
+        "metric_name": row.metric_name,
+        "actual": row.actual,
+        "direction": row.direction,
+        "threshold": row.threshold,
+        "passed": row.passed,
+        "note": row.note,
+    }
 
 
 def open_store(settings: Settings) -> AnalyticsStore:

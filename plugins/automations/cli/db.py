@@ -9,8 +9,6 @@ from ..settings import get_settings
 COMMAND = "db"
 HELP = "Analytics store: 'db init' creates the tables (idempotent), 'db status' shows where it is and row counts."
 
-TABLES = ("builds", "build_metrics", "gate_verdicts", "deployments", "metric_checks")
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("init", "status"), help="init: create missing tables; status: row counts")
@@ -19,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..analytics import open_store
     from ..analytics.connection import dispose_engines
+    from ..analytics.tables import TABLES
 
     try:
         store = open_store(get_settings())

@@ -1,4 +1,4 @@
-"""Pure checks: what a threshold query returned, and the two schema files describing the same tables."""
+"""Pure checks: what a threshold query returned, and the one schema compiled for both dialects."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.schema import CreateTable
 
 from automations.analytics.query import shape_problem
-from automations.analytics.store import schema_sql
+from automations.analytics.tables import check_dialect, metadata
 
 pytestmark = pytest.mark.unit
 
@@ -35,17 +38,19 @@ def test_shape_problem(columns, rows, problem):
     assert shape_problem(columns, rows) == problem
 
 
-def _columns(statements: list[str]) -> dict[str, list[str]]:
+def _columns(dialect) -> dict[str, list[str]]:
+    """Column names as the compiled CREATE TABLE of ``dialect`` spells them, constraints left out."""
     tables = {}
-    for statement in statements:
-        match = re.match(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)$", statement, re.S)
-        if match:
-            tables[match[1]] = [line.split()[0].strip('"') for line in match[2].strip().splitlines()]
+    for table in metadata.sorted_tables:
+        ddl = str(CreateTable(table).compile(dialect=dialect))
+        body = re.match(r"\s*CREATE TABLE \w+ \((.*)\)\s*$", ddl, re.S)[1]
+        lines = [line.strip() for line in body.strip().splitlines()]
+        tables[table.name] = [line.split()[0].strip('"') for line in lines if not line.startswith("PRIMARY KEY")]
     return tables
 
 
 def test_both_dialects_define_the_same_tables_and_columns():
-    postgres, sqlite = _columns(schema_sql("postgresql")), _columns(schema_sql("sqlite"))
+    postgres, sqlite = _columns(postgresql.dialect()), _columns(sqlite_dialect.dialect())
     assert postgres == sqlite
     assert set(postgres) == {"builds", "build_metrics", "gate_verdicts", "deployments", "metric_checks"}
     assert postgres["deployments"] == [
@@ -55,4 +60,4 @@ def test_both_dialects_define_the_same_tables_and_columns():
 
 def test_unknown_dialect_is_refused_clearly():
     with pytest.raises(ValueError, match="supports postgresql, sqlite, not 'mysql'"):
-        schema_sql("mysql")
+        check_dialect("mysql")
