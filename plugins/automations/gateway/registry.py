@@ -50,7 +50,7 @@ class Deployment:
     def owns_pid(self) -> bool:
         line = cmdline(self.pid)
         if line is None:
-            return True  # no /proc: signal 0 is all we can know
+            return True  # the OS will not show its command line: existing is all we can know
         return SERVE_MARKER in line and self.artifact in line
 
 

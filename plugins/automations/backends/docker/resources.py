@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ...placement_tables import instance_size
+from ...quantities import memory_bytes
 from ...spec.resources import ClientResources, CpuResources, GpuResources
 
-_QUANTITY = re.compile(r"^(?P<amount>\d+)(?P<unit>Ki|Mi|Gi|Ti)?$")
-_FACTORS = {None: 1, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
+__all__ = ["DockerResources", "clamp_nano_cpus", "for_instance", "for_resources", "memory_bytes"]
 
 DEFAULT_GPU_CPUS = 2.0
 DEFAULT_GPU_MEMORY = "8Gi"
@@ -30,14 +29,6 @@ def clamp_nano_cpus(nano_cpus: int, engine_cpus: int) -> int:
     """The engine refuses a CPU limit above its own CPU count ("Range of CPUs is from 0.01 to 2.00"), so an
     instance size meant for a bigger machine gets all the CPUs this engine has instead of failing."""
     return min(nano_cpus, engine_cpus * 1_000_000_000)
-
-
-def memory_bytes(quantity: str) -> int:
-    """``"2Gi"`` -> 2147483648. The spec normalises memory to Mi/Gi; plain bytes and Ki/Ti are accepted too."""
-    match = _QUANTITY.match(quantity.strip())
-    if not match:
-        raise ValueError(f"memory {quantity!r} is not a quantity like '512Mi' or '2Gi'")
-    return int(match["amount"]) * _FACTORS[match["unit"]]
 
 
 def for_resources(resources: CpuResources | GpuResources | ClientResources) -> DockerResources:

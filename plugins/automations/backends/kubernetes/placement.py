@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from ...placement_tables import profiles, tables  # noqa: F401 - profiles is part of this module's interface
+from ...quantities import scale_memory
 from ...settings import get_settings
 from ...spec import BuildSpecifications, ClientResources, CpuResources, DeploymentSpecifications, GpuResources
 from ...spec.enums import GpuType, PurchaseOption
@@ -159,10 +160,7 @@ def _scaled_cpu(per_gpu: Any, amount: int) -> str:
 
 
 def _scaled_memory(per_gpu: Any, amount: int) -> str:
-    if not per_gpu:
-        return ""
-    text = str(per_gpu)
-    return f"{int(text[:-2]) * amount}{text[-2:]}"  # the table uses Gi/Mi like the spec's normalised memory
+    return scale_memory(str(per_gpu), amount) if per_gpu else ""
 
 
 def known_instances() -> list[str]:

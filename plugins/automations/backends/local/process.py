@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Optional
 
+import psutil
+
 log = logging.getLogger(__name__)
 
 
@@ -78,30 +80,26 @@ def _next_line(
 
 
 def is_alive(pid: Optional[int]) -> bool:
-    """True for a running process; False for none, a zombie (exited, not yet reaped) or someone else's."""
+    """True for a running process; False for none, or a zombie (exited, not yet reaped)."""
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc (macOS): signal 0 is all we can know
-    return state != "Z"
+    except psutil.AccessDenied:
+        return True  # it exists; whose it is, the caller checks through cmdline()
 
 
 def cmdline(pid: int) -> Optional[str]:
-    """The process's command line; "" for a kernel thread or zombie; None where /proc cannot tell (not Linux)."""
-    if not Path("/proc/self").exists():
-        return None
+    """The process's command line; "" for a kernel thread, a zombie or a gone process; None when the OS will not
+    tell (another user's process on macOS), so the caller cannot check whose it is."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.NoSuchProcess:  # ZombieProcess included
         return ""
+    except psutil.AccessDenied:
+        return None
 
 
 def _reap(pid: int) -> None:

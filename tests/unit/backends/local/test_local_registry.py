@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from automations.backends.local.process import is_alive, run_streaming, stop_group
+from automations.backends.local.process import cmdline, is_alive, run_streaming, stop_group
 from automations.gateway import registry
 
 pytestmark = pytest.mark.unit
@@ -83,6 +83,21 @@ def test_a_zombie_is_not_alive():
     assert not is_alive(proc.pid)  # exited, not reaped yet
     proc.wait()
     assert not is_alive(None) and not is_alive(0)
+
+
+def test_cmdline_of_a_running_a_zombie_and_a_gone_process():
+    code = "import time; print('ready', flush=True); time.sleep(30)"
+    proc = subprocess.Popen([sys.executable, "-c", code, "model_runtime", "serve"], stdout=subprocess.PIPE, text=True)
+    proc.stdout.readline()
+    assert cmdline(proc.pid) == f"{sys.executable} -c {code} model_runtime serve"
+    proc.kill()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and is_alive(proc.pid):
+        time.sleep(0.05)
+    assert cmdline(proc.pid) == ""  # a zombie has no command line left
+    proc.wait()
+    proc.stdout.close()
+    assert cmdline(proc.pid) == ""
 
 
 def test_run_streaming_emits_lines_as_they_come(tmp_path):
