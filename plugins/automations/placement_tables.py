@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .settings import PROJECT_ROOT, get_settings
+from .settings import PROJECT_ROOT, KubernetesSettings, get_settings
 
 CONFIG_DIR = PROJECT_ROOT / "include" / "config" / "kubernetes"
 TABLES = ("gpu_types", "instance_sizes", "purchase_options")
@@ -24,9 +24,8 @@ def profiles() -> list[str]:
     return sorted([DEFAULT_PROFILE, *(p.stem for p in PROFILES_DIR.glob("*.yaml"))])
 
 
-def tables() -> dict[str, dict]:
+def tables(kube: KubernetesSettings) -> dict[str, dict]:
     """Shipped tables, then the provider profile, then the override file; cached per file and mtime."""
-    kube = get_settings().kubernetes
     override = kube.placement_file
     stamp = Path(override).stat().st_mtime_ns if override else 0
     return _load_tables(override, stamp, str(kube.placement_profile))
@@ -75,7 +74,8 @@ def _read_yaml(path: Path) -> dict:
 
 def instance_size(instance: str) -> tuple[float, str, int]:
     """(cpus, memory, gpus) of a named instance size."""
-    sizes = tables()["instance_sizes"]
+    # The docker backend has no settings slice of its own for these tables: they follow AUTOMATIONS_K8S_PLACEMENT_*.
+    sizes = tables(get_settings().kubernetes)["instance_sizes"]
     if instance not in sizes:
         raise ValueError(f"unknown instance {instance!r}; known: {', '.join(sorted(sizes))}")
     entry = sizes[instance]

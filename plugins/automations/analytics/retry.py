@@ -24,12 +24,6 @@ class AnalyticsUnavailable(RuntimeError):
     """The analytics database stayed unreachable for the whole retry window."""
 
 
-def _window_s() -> float:
-    from ..settings import get_settings
-
-    return get_settings().analytics_write_retry_s
-
-
 # OperationalError also covers mistakes ("no such table"), which must fail at once: retry only these.
 _TRANSIENT = (
     "connection",
@@ -51,13 +45,16 @@ def _is_connection_failure(exc: BaseException) -> bool:
 
 
 def retrying_write(method: F) -> F:
+    """For methods of an object with ``write_retry_s`` (the AnalyticsStore)."""
+
     @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        deadline = time.monotonic() + _window_s()
+    def wrapper(store: Any, *args: Any, **kwargs: Any) -> Any:
+        # The window is the store's own (settings read once, when the store was opened), not a global.
+        deadline = time.monotonic() + store.write_retry_s
         delay, attempt = _FIRST_DELAY_S, 1
         while True:
             try:
-                return method(*args, **kwargs)
+                return method(store, *args, **kwargs)
             except Exception as exc:
                 if not _is_connection_failure(exc):
                     raise

@@ -65,9 +65,10 @@ def _metric_of_build(build_id: str, metric_name: str) -> Executable:
 class AnalyticsStore:
     """One database; every public method is its own transaction, so a failed write leaves nothing half-done."""
 
-    def __init__(self, target: AnalyticsTarget, engine: Engine):
+    def __init__(self, target: AnalyticsTarget, engine: Engine, write_retry_s: float):
         self.target = target
         self.engine = engine
+        self.write_retry_s = write_retry_s  # how long a write retries a lost connection (retry.py)
 
     @retrying_write
     def ensure_schema(self, force: bool = False) -> None:
@@ -214,6 +215,6 @@ def _verdict(row: VerdictRow) -> dict[str, Any]:
 def open_store(settings: Settings) -> AnalyticsStore:
     """The store behind ``settings.analytics_conn_id`` (or the embedded SQLite), schema created when first needed."""
     target, engine = resolve(settings)
-    store = AnalyticsStore(target, engine)
+    store = AnalyticsStore(target, engine, settings.analytics_write_retry_s)
     store.ensure_schema()
     return store

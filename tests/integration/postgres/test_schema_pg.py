@@ -48,7 +48,7 @@ def test_a_fresh_database_gets_every_index_and_a_second_pass_issues_no_ddl(empty
 
 def test_a_database_created_by_the_old_script_is_used_as_it_is(empty_database):
     _run_script(empty_database, legacy_sql("postgresql"))
-    store = AnalyticsStore(*resolve(get_settings()))
+    store = AnalyticsStore(*resolve(get_settings()), get_settings().analytics_write_retry_s)
     with ddl_issued(store.engine) as ddl:
         store.ensure_schema()
     assert ddl == []
@@ -58,7 +58,7 @@ def test_a_database_created_by_the_old_script_is_used_as_it_is(empty_database):
 
 def test_an_older_database_gets_the_missing_column_and_index(empty_database):
     _run_script(empty_database, legacy_sql("postgresql", without=("artifact", "deployments_run")))
-    store = AnalyticsStore(*resolve(get_settings()))
+    store = AnalyticsStore(*resolve(get_settings()), get_settings().analytics_write_retry_s)
     with ddl_issued(store.engine) as ddl:
         store.ensure_schema()
     assert ddl == [

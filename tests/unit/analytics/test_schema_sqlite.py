@@ -38,7 +38,7 @@ def _legacy_database(state: Path, without: tuple[str, ...] = ()) -> Path:
 
 
 def test_a_fresh_database_gets_every_table_and_index(sqlite_env):
-    store = AnalyticsStore(*resolve(get_settings()))
+    store = AnalyticsStore(*resolve(get_settings()), get_settings().analytics_write_retry_s)
     with ddl_issued(store.engine) as ddl:
         store.ensure_schema()
     assert sorted(" ".join(s.split()[:3]) for s in ddl) == sorted(
@@ -57,7 +57,7 @@ def test_ensuring_a_complete_schema_again_issues_no_ddl(sqlite_env):
 
 def test_a_database_created_by_the_old_script_is_used_as_it_is(sqlite_env):
     _legacy_database(sqlite_env)
-    store = AnalyticsStore(*resolve(get_settings()))
+    store = AnalyticsStore(*resolve(get_settings()), get_settings().analytics_write_retry_s)
     with ddl_issued(store.engine) as ddl:
         store.ensure_schema()
     assert ddl == []

@@ -147,7 +147,7 @@ def plan(automation: Automation, settings: KubernetesSettings) -> BuildPodPlan:
         labels=pod_labels(automation),
         annotations={IRSA_ANNOTATION: build.assumed_iam_role} if build.assumed_iam_role else {},
         service_account=service_account(automation, settings),
-        placement=placement.for_build(build),
+        placement=placement.for_build(build, settings),
         env=_static_env(automation),
         main_dir=build.main_dir,
         dependency_file=build.dependency_file_path or "",

@@ -75,7 +75,7 @@ def plan_for(
         build_id=build_id,
         replicas=_replicas(automation),
         timeout_s=spec.deployment_timeout or settings.deploy_timeout_s,
-        placement=for_deployment(spec),
+        placement=for_deployment(spec, settings),
         env=_server_env(automation, build_id),
         iam_role_arn=spec.custom_iam_role_arn,
         autoscaling=spec.auto_scale_config,

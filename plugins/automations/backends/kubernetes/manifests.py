@@ -70,7 +70,7 @@ class DeployPlan:
     build_id: str
     replicas: int
     timeout_s: int
-    placement: Placement  # helper C's placement.for_deployment(spec)
+    placement: Placement  # placement.for_deployment(spec, settings)
     env: tuple[tuple[str, str], ...]
     iam_role_arn: str = ""
     autoscaling: Optional[AutoScalingConfig] = None

@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from ...placement_tables import profiles, tables  # noqa: F401 - profiles is part of this module's interface
 from ...quantities import scale_memory
-from ...settings import get_settings
+from ...settings import KubernetesSettings
 from ...spec import BuildSpecifications, ClientResources, CpuResources, DeploymentSpecifications, GpuResources
 from ...spec.enums import GpuType, PurchaseOption
 
@@ -125,24 +125,26 @@ def for_cpu(cpu_fraction: float, memory: str) -> Placement:
     return Placement(requests=dict(resources), limits=dict(resources))
 
 
-def gpu_entry(gpu_type: GpuType | str) -> dict:
-    table = tables()["gpu_types"]
+def gpu_entry(gpu_type: GpuType | str, kube: KubernetesSettings) -> dict:
+    table = tables(kube)["gpu_types"]
     types = table.get("types", {})
     name = GpuType(gpu_type).family.value  # instance-style names (NVIDIA_T4_1_16_60) run on their family's nodes
     if name in types:
         return types[name]
     if "any_type" in table:  # a profile that places every GPU type alike (plain nvidia.com/gpu requests)
         return table["any_type"] or {}
-    profile = get_settings().kubernetes.placement_profile
+    profile = kube.placement_profile
     raise ValueError(
         f"GPU type {name} is not offered by placement profile {profile!s} "
         f"(AUTOMATIONS_K8S_PLACEMENT_PROFILE); it offers {sorted(types)}"
     )
 
 
-def for_gpu(gpu: GpuResources, cpu_fraction: Optional[float] = None, memory: Optional[str] = None) -> Placement:
+def for_gpu(
+    gpu: GpuResources, kube: KubernetesSettings, cpu_fraction: Optional[float] = None, memory: Optional[str] = None
+) -> Placement:
     """GPU count in limits, the type's node labels, and a toleration for the GPU taint."""
-    table = tables()["gpu_types"]
+    table = tables(kube)["gpu_types"]
     per_gpu = table.get("per_gpu") or {}
     shape = GpuType(gpu.gpu_type).shape  # an instance-style name carries its own vCPUs and memory
     if shape and not cpu_fraction:
@@ -151,7 +153,7 @@ def for_gpu(gpu: GpuResources, cpu_fraction: Optional[float] = None, memory: Opt
     mem = memory or _scaled_memory(per_gpu.get("memory"), gpu.gpu_amount)
     base = Placement(requests={k: v for k, v in (("cpu", cpu), ("memory", mem)) if v})
     base = replace(base, limits={**base.requests, table.get("resource", "nvidia.com/gpu"): str(gpu.gpu_amount)})
-    selectors = selector_placement({**gpu_entry(gpu.gpu_type), "tolerations": table.get("tolerations") or []})
+    selectors = selector_placement({**gpu_entry(gpu.gpu_type, kube), "tolerations": table.get("tolerations") or []})
     return base.overlay(selectors)
 
 
@@ -163,55 +165,55 @@ def _scaled_memory(per_gpu: Any, amount: int) -> str:
     return scale_memory(str(per_gpu), amount) if per_gpu else ""
 
 
-def known_instances() -> list[str]:
-    return sorted(tables()["instance_sizes"])
+def known_instances(kube: KubernetesSettings) -> list[str]:
+    return sorted(tables(kube)["instance_sizes"])
 
 
-def for_instance(instance: str) -> Placement:
+def for_instance(instance: str, kube: KubernetesSettings) -> Placement:
     """An instance size's resources and node placement; GPU sizes add their GPU type's placement."""
-    sizes = tables()["instance_sizes"]
+    sizes = tables(kube)["instance_sizes"]
     if instance not in sizes:
-        raise ValueError(f"unknown instance {instance!r}; known instances: {', '.join(known_instances())}")
+        raise ValueError(f"unknown instance {instance!r}; known instances: {', '.join(known_instances(kube))}")
     entry = sizes[instance]
     cpu, memory = float(entry["cpu"]), str(entry["memory"])
     if entry.get("gpu_type"):
         gpu = GpuResources(gpu_type=entry["gpu_type"], gpu_amount=int(entry.get("gpu_amount", 1)))
-        placed = for_gpu(gpu, cpu, memory)
+        placed = for_gpu(gpu, kube, cpu, memory)
     else:
         placed = for_cpu(cpu, memory)
     return placed.overlay(selector_placement({k: v for k, v in entry.items() if k in _SELECTOR_KEYS}))
 
 
-def for_purchase_option(option: PurchaseOption | str) -> Placement:
-    options = tables()["purchase_options"]
+def for_purchase_option(option: PurchaseOption | str, kube: KubernetesSettings) -> Placement:
+    options = tables(kube)["purchase_options"]
     name = PurchaseOption(option).value
     return selector_placement(options.get(name) or {})
 
 
-def for_resources(resources: Any) -> Placement:
+def for_resources(resources: Any, kube: KubernetesSettings) -> Placement:
     """CpuResources, GpuResources or ClientResources (whose own cpu/gpu resources override the instance's)."""
     if isinstance(resources, CpuResources):
         return for_cpu(resources.cpu_fraction, resources.memory)
     if isinstance(resources, GpuResources):
-        return for_gpu(resources)
+        return for_gpu(resources, kube)
     if isinstance(resources, ClientResources):
-        placed = for_instance(resources.instance)
+        placed = for_instance(resources.instance, kube)
         if resources.cpu_resources:
             placed = placed.overlay(for_cpu(resources.cpu_resources.cpu_fraction, resources.cpu_resources.memory))
         if resources.gpu_resources:
-            placed = placed.overlay(for_gpu(resources.gpu_resources))
+            placed = placed.overlay(for_gpu(resources.gpu_resources, kube))
         return placed
     raise TypeError(f"unsupported resources {type(resources).__name__}")
 
 
-def for_build(spec: BuildSpecifications) -> Placement:
-    return for_resources(spec.resources).overlay(for_purchase_option(spec.purchase_option))
+def for_build(spec: BuildSpecifications, kube: KubernetesSettings) -> Placement:
+    return for_resources(spec.resources, kube).overlay(for_purchase_option(spec.purchase_option, kube))
 
 
-def for_deployment(spec: DeploymentSpecifications) -> Placement:
+def for_deployment(spec: DeploymentSpecifications, kube: KubernetesSettings) -> Placement:
     """Qwak's ``instance`` replaces cpu_fraction/memory/gpu_resources when given."""
     if spec.instance:
-        return for_instance(spec.instance)
+        return for_instance(spec.instance, kube)
     if spec.gpu_resources:
-        return for_gpu(spec.gpu_resources, spec.cpu_fraction, spec.memory)
+        return for_gpu(spec.gpu_resources, kube, spec.cpu_fraction, spec.memory)
     return for_cpu(spec.cpu_fraction, spec.memory)

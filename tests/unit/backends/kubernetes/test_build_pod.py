@@ -80,7 +80,7 @@ CASES = {
     "cpu-default": {},
     "cpu-fraction": {"resources": {"cpu_fraction": 0.5, "memory": "512Mi"}},
     **{f"gpu-{t.value}": {"resources": {"gpu_type": t.value, "gpu_amount": 2}} for t in GpuType},
-    **{f"instance-{i}": {"resources": {"instance": i}} for i in placement.known_instances()},
+    **{f"instance-{i}": {"resources": {"instance": i}} for i in placement.known_instances(k8s())},
     "spot": {"purchase_option": "spot"},
     "ondemand": {"purchase_option": "ondemand"},
     "token": {"git_access_token_secret": "github_token"},

@@ -6,10 +6,16 @@ import pytest
 import yaml
 
 from automations.backends.kubernetes import placement
+from automations.settings import get_settings
 from automations.spec import BuildSpecifications, ClientResources, CpuResources, DeploymentSpecifications, GpuResources
 from automations.spec.enums import GpuType, PurchaseOption
 
 pytestmark = pytest.mark.unit
+
+
+def kube():
+    """The kubernetes slice as the environment sets it now (tests change AUTOMATIONS_K8S_* with monkeypatch)."""
+    return get_settings().kubernetes
 
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 
@@ -41,9 +47,9 @@ def test_for_cpu_is_guaranteed_qos():
 
 @pytest.mark.parametrize("gpu_type", list(GpuType))
 def test_every_qwak_gpu_type_has_a_mapping_that_selects_nodes(gpu_type):
-    entry = placement.gpu_entry(gpu_type)
+    entry = placement.gpu_entry(gpu_type, kube())
     assert entry.get("match"), f"{gpu_type.value} selects no node label"
-    p = placement.for_gpu(GpuResources(gpu_type=gpu_type, gpu_amount=2))
+    p = placement.for_gpu(GpuResources(gpu_type=gpu_type, gpu_amount=2), kube())
     assert p.limits["nvidia.com/gpu"] == "2"
     assert "nvidia.com/gpu" not in p.requests  # Kubernetes defaults extended-resource requests to the limit
     assert GPU_TOLERATION in p.tolerations
@@ -51,21 +57,21 @@ def test_every_qwak_gpu_type_has_a_mapping_that_selects_nodes(gpu_type):
 
 
 def test_gpu_table_has_no_entries_for_unknown_types():
-    names = set(placement.tables()["gpu_types"]["types"])
+    names = set(placement.tables(kube())["gpu_types"]["types"])
     assert names == {t.family.value for t in GpuType}
 
 
 def test_instance_style_gpu_name_places_on_its_family_with_its_own_size():
-    p = placement.for_gpu(GpuResources(gpu_type="NVIDIA_T4_4_16_104"))
+    p = placement.for_gpu(GpuResources(gpu_type="NVIDIA_T4_4_16_104"), kube())
     assert p.limits["nvidia.com/gpu"] == "4"
     assert p.requests == {"cpu": "16", "memory": "104Gi"}
     assert p.node_selector == {"nvidia.com/gpu.product": "Tesla-T4"}
 
 
 def test_single_product_becomes_node_selector_and_several_become_affinity():
-    t4 = placement.for_gpu(GpuResources(gpu_type="NVIDIA_T4"))
+    t4 = placement.for_gpu(GpuResources(gpu_type="NVIDIA_T4"), kube())
     assert t4.node_selector == {"nvidia.com/gpu.product": "Tesla-T4"}
-    a100 = placement.for_gpu(GpuResources(gpu_type="NVIDIA_A100"))
+    a100 = placement.for_gpu(GpuResources(gpu_type="NVIDIA_A100"), kube())
     terms = a100.affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert terms == [
         {
@@ -86,18 +92,18 @@ def test_single_product_becomes_node_selector_and_several_become_affinity():
 
 
 def test_gpu_cpu_and_memory_default_per_gpu_and_can_be_given():
-    default = placement.for_gpu(GpuResources(gpu_type="NVIDIA_L4", gpu_amount=2))
+    default = placement.for_gpu(GpuResources(gpu_type="NVIDIA_L4", gpu_amount=2), kube())
     assert default.requests == {"cpu": "6", "memory": "24Gi"}
-    given = placement.for_gpu(GpuResources(gpu_type="NVIDIA_L4"), cpu_fraction=1.5, memory="6Gi")
+    given = placement.for_gpu(GpuResources(gpu_type="NVIDIA_L4"), kube(), cpu_fraction=1.5, memory="6Gi")
     assert given.requests == {"cpu": "1500m", "memory": "6Gi"}
     assert given.limits == {"cpu": "1500m", "memory": "6Gi", "nvidia.com/gpu": "1"}
 
 
-@pytest.mark.parametrize("instance", placement.known_instances())
+@pytest.mark.parametrize("instance", placement.known_instances(kube()))
 def test_every_instance_size_has_resources(instance):
-    p = placement.for_instance(instance)
+    p = placement.for_instance(instance, kube())
     assert p.requests["cpu"] and p.requests["memory"].endswith(("Gi", "Mi"))
-    entry = placement.tables()["instance_sizes"][instance]
+    entry = placement.tables(kube())["instance_sizes"][instance]
     if entry.get("gpu_type"):
         assert p.limits["nvidia.com/gpu"] == str(entry.get("gpu_amount", 1))
         assert p.node_selector["node.kubernetes.io/instance-type"] == instance.replace("_", ".")
@@ -106,12 +112,12 @@ def test_every_instance_size_has_resources(instance):
 
 def test_unknown_instance_names_the_known_ones():
     with pytest.raises(ValueError) as err:
-        placement.for_instance("galactic")
+        placement.for_instance("galactic", kube())
     assert "galactic" in str(err.value) and "small" in str(err.value) and "g5_xlarge" in str(err.value)
 
 
 def test_spot_prefers_and_tolerates_spot_without_requiring_it():
-    p = placement.for_purchase_option(PurchaseOption.spot)
+    p = placement.for_purchase_option(PurchaseOption.spot, kube())
     assert p.node_selector == {} and p.required == ()
     keys = {term["preference"]["matchExpressions"][0]["key"] for term in p.preferred}
     assert "karpenter.sh/capacity-type" in keys
@@ -119,14 +125,14 @@ def test_spot_prefers_and_tolerates_spot_without_requiring_it():
 
 
 def test_ondemand_requires_a_node_that_is_not_spot():
-    p = placement.for_purchase_option("ondemand")
+    p = placement.for_purchase_option("ondemand", kube())
     assert {"key": "karpenter.sh/capacity-type", "operator": "NotIn", "values": ["spot"]} in p.required
     assert p.tolerations == ()
 
 
 def test_for_build_combines_resources_and_purchase_option():
     spec = _build(resources={"gpu_type": "NVIDIA_T4", "gpu_amount": 1}, purchase_option="ondemand")
-    p = placement.for_build(spec)
+    p = placement.for_build(spec, kube())
     assert p.limits["nvidia.com/gpu"] == "1"
     assert p.node_selector == {"nvidia.com/gpu.product": "Tesla-T4"}
     expressions = p.affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]
@@ -137,27 +143,27 @@ def test_for_build_combines_resources_and_purchase_option():
 
 def test_client_resources_cpu_overrides_the_instance():
     res = ClientResources(instance="large", cpu_resources=CpuResources(cpu_fraction=1, memory="1Gi"))
-    assert placement.for_resources(res).requests == {"cpu": "1", "memory": "1Gi"}
-    assert placement.for_resources(ClientResources(instance="large")).requests == {"cpu": "4", "memory": "14Gi"}
+    assert placement.for_resources(res, kube()).requests == {"cpu": "1", "memory": "1Gi"}
+    assert placement.for_resources(ClientResources(instance="large"), kube()).requests == {"cpu": "4", "memory": "14Gi"}
 
 
 def test_for_deployment_cpu_gpu_and_instance():
-    assert placement.for_deployment(DeploymentSpecifications(cpu_fraction=1, memory="1Gi")).limits == {
+    assert placement.for_deployment(DeploymentSpecifications(cpu_fraction=1, memory="1Gi"), kube()).limits == {
         "cpu": "1",
         "memory": "1Gi",
     }
     gpu = placement.for_deployment(
-        DeploymentSpecifications(gpu_resources={"gpu_type": "NVIDIA_A10G"}, cpu_fraction=2, memory="8Gi")
+        DeploymentSpecifications(gpu_resources={"gpu_type": "NVIDIA_A10G"}, cpu_fraction=2, memory="8Gi"), kube()
     )
     assert gpu.limits == {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"}
     assert (
-        placement.for_deployment(DeploymentSpecifications(instance="g5_xlarge")).node_selector[
+        placement.for_deployment(DeploymentSpecifications(instance="g5_xlarge"), kube()).node_selector[
             "node.kubernetes.io/instance-type"
         ]
         == "g5.xlarge"
     )
     with pytest.raises(ValueError, match="known instances"):
-        placement.for_deployment(DeploymentSpecifications(instance="nope"))
+        placement.for_deployment(DeploymentSpecifications(instance="nope"), kube())
 
 
 def test_override_file_replaces_entries_and_adds_sizes(tmp_path, monkeypatch):
@@ -174,15 +180,15 @@ def test_override_file_replaces_entries_and_adds_sizes(tmp_path, monkeypatch):
         )
     )
     monkeypatch.setenv("AUTOMATIONS_K8S_PLACEMENT_FILE", str(override))
-    assert placement.for_gpu(GpuResources(gpu_type="NVIDIA_T4")).node_selector == {
+    assert placement.for_gpu(GpuResources(gpu_type="NVIDIA_T4"), kube()).node_selector == {
         "cloud.google.com/gke-accelerator": "nvidia-tesla-t4"
     }
-    assert placement.for_gpu(GpuResources(gpu_type="NVIDIA_L4")).node_selector == {
+    assert placement.for_gpu(GpuResources(gpu_type="NVIDIA_L4"), kube()).node_selector == {
         "nvidia.com/gpu.product": "NVIDIA-L4"
     }
-    assert placement.for_instance("tiny").requests == {"cpu": "250m", "memory": "256Mi"}
-    assert placement.for_instance("small").requests["cpu"] == "1"
-    assert placement.for_purchase_option("spot").node_selector == {"cloud.google.com/gke-spot": "true"}
+    assert placement.for_instance("tiny", kube()).requests == {"cpu": "250m", "memory": "256Mi"}
+    assert placement.for_instance("small", kube()).requests["cpu"] == "1"
+    assert placement.for_purchase_option("spot", kube()).node_selector == {"cloud.google.com/gke-spot": "true"}
 
 
 def test_override_file_with_unknown_table_is_refused(tmp_path, monkeypatch):
@@ -190,7 +196,7 @@ def test_override_file_with_unknown_table_is_refused(tmp_path, monkeypatch):
     override.write_text("gpu_type: {}\n")
     monkeypatch.setenv("AUTOMATIONS_K8S_PLACEMENT_FILE", str(override))
     with pytest.raises(ValueError, match="unknown keys"):
-        placement.tables()
+        placement.tables(kube())
 
 
 def test_overlay_adds_selectors_and_dedupes_tolerations():
@@ -212,8 +218,27 @@ def test_gpu_label_table_for_the_readme(capsys):
 def placement_table() -> list[tuple[str, str]]:
     rows = []
     for gpu_type in GpuType:
-        match = placement.gpu_entry(gpu_type)["match"]
+        match = placement.gpu_entry(gpu_type, kube())["match"]
         rows.append(
             (gpu_type.value, ", ".join(f"{k} in {v}" if isinstance(v, list) else f"{k}={v}" for k, v in match.items()))
         )
     return rows
+
+
+def test_placement_reads_the_slice_it_is_given_not_the_environment(tmp_path, monkeypatch):
+    override = tmp_path / "placement.yaml"
+    override.write_text(yaml.safe_dump({"instance_sizes": {"tiny": {"cpu": 0.25, "memory": "256Mi"}}}))
+    given = kube().model_copy(update={"placement_file": str(override)})
+    assert placement.for_instance("tiny", given).requests == {"cpu": "250m", "memory": "256Mi"}
+    with pytest.raises(ValueError, match="unknown instance 'tiny'"):
+        placement.for_instance("tiny", kube())  # the environment names no override file
+
+
+def test_per_gpu_memory_scales_through_kubernetes_quantities(tmp_path, monkeypatch):
+    override = tmp_path / "placement.yaml"
+    override.write_text(yaml.safe_dump({"gpu_types": {"per_gpu": {"cpu": "2", "memory": "1536Mi"}}}))
+    given = kube().model_copy(update={"placement_file": str(override)})
+    assert placement.for_gpu(GpuResources(gpu_type="NVIDIA_L4", gpu_amount=4), given).requests == {
+        "cpu": "8",
+        "memory": "6Gi",
+    }
