@@ -41,16 +41,32 @@ def upload_tree(local_dir: Path, target) -> str:  # target: ObjectStoragePath (h
     of the worker's into the store. Bytecode caches are not copied.
     """
     root = local_dir.resolve()
-    for path in sorted(local_dir.rglob("*")):
-        if not _inside(path.resolve(), root):
-            raise ValueError(f"{path} is a link to outside {local_dir}; refusing to upload it")
-        if not path.is_file() or "__pycache__" in path.parts:
-            continue
-        dest = target / path.relative_to(local_dir).as_posix()
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("rb") as src, dest.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
+    try:
+        for path in sorted(local_dir.rglob("*")):
+            if not _inside(path.resolve(), root):
+                raise ValueError(f"{path} is a link to outside {local_dir}; refusing to upload it")
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            dest = target / path.relative_to(local_dir).as_posix()
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("rb") as src, dest.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+    except OSError as exc:  # a full disk, no permission: never leave half an artifact a deploy could pick up
+        _remove(target)
+        raise ArtifactStoreError(f"storing the build's artifact at {target} failed: {exc.strerror or exc}") from exc
     return str(target)
+
+
+class ArtifactStoreError(OSError):
+    """Storing a build's output failed; the partial copy has been removed from the store."""
+
+
+def _remove(target) -> None:
+    try:
+        if target.exists():
+            target.rmdir(recursive=True)
+    except OSError:
+        pass  # the original error is the one to report
 
 
 def download_tree(source_uri: str, local_dir: Path) -> Path:

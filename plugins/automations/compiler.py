@@ -101,14 +101,15 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
     from . import run_links
 
     spec, own = automation.spec, settings.backend_slice()
+    on_success, on_failure = tasks.build_callbacks(automation, get_settings)
     clone = PythonOperator(
         task_id=TaskId.clone.value,
         python_callable=partial(tasks.clone_task, automation),
         retries=2,
-        retry_delay=timedelta(seconds=30),
+        retry_delay=timedelta(seconds=settings.clone_retry_delay_s),
+        on_failure_callback=[on_failure],  # a run that never got to build is in the history too
     )
     build = backend_module(settings.backend, "build").build_operator(spec, own, tasks.XCOM_INPUTS)
-    on_success, on_failure = tasks.build_callbacks(automation, get_settings)
     # Set after construction, so give the list form the operator would have normalised a constructor argument to.
     build.on_success_callback, build.on_failure_callback = [on_success], [on_failure]
     image = _image_operator(automation, settings)

@@ -217,6 +217,9 @@ class Settings(SharedSettings):
     metric_min_spacing_s: int = _env("METRIC_MIN_SPACING", 3600)
     # Whether git_uri may use file:// (the demo and the tests need it; production can forbid local repositories).
     git_allow_file: bool = _env("GIT_ALLOW_FILE", True)
+    # Seconds between the clone's retries, which only a network failure gets (a wrong URL, token or branch fails
+    # at once).
+    clone_retry_delay_s: float = _env("CLONE_RETRY_DELAY", 30.0)
     # How long an analytics write keeps retrying while the database is unreachable (e.g. restarting), seconds.
     analytics_write_retry_s: float = _env("ANALYTICS_WRITE_RETRY", 30.0)
 

@@ -50,10 +50,17 @@ XCOM_INPUTS = XComInputs()
 
 
 def clone_task(automation: LoadedAutomation, **context: Any) -> dict:
-    from .steps.clone import run_clone
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .steps.clone import CloneError, run_clone
 
     branch = (context["params"] or {}).get("git_branch") or None
-    return run_clone(automation, branch, get_settings()).to_xcom()
+    try:
+        return run_clone(automation, branch, get_settings()).to_xcom()
+    except CloneError as exc:
+        if exc.transient:
+            raise  # the network failed: the task's retries may get through
+        raise AirflowFailException(str(exc)) from None  # a wrong URL, token or branch: retrying cannot help
 
 
 def gate_task(automation: LoadedAutomation, **context: Any) -> str:

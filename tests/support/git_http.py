@@ -1,12 +1,15 @@
 """A private git repository over smart HTTP on loopback: ``git http-backend`` behind Basic auth that checks a token.
 
 The clone step sends ``Authorization: Basic base64("x-access-token:<token>")`` (GitHub's form); anything else gets
-401, so a passing clone proves the token was really looked up and sent.
+401, so a passing clone proves the token was really looked up and sent. With ``cut_pack_after`` the server sends
+that many bytes of each pack (``git-upload-pack`` answer) under the full Content-Length and drops the connection:
+the network failing mid-clone.
 """
 
 from __future__ import annotations
 
 import base64
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -18,7 +21,7 @@ from urllib.parse import urlsplit
 BACKEND = [subprocess.run(["git", "--exec-path"], capture_output=True, text=True).stdout.strip() + "/git-http-backend"]
 
 
-def _handler(root: Path, token: str, seen: list[str]) -> type[BaseHTTPRequestHandler]:
+def _handler(root: Path, token: str, seen: list[str], cut_pack_after: int | None) -> type[BaseHTTPRequestHandler]:
     expected = "Basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
 
     class GitHandler(BaseHTTPRequestHandler):
@@ -68,16 +71,22 @@ def _handler(root: Path, token: str, seen: list[str]) -> type[BaseHTTPRequestHan
                     self.send_header(key, value.strip())
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
+            if cut_pack_after is not None and parts.path.endswith("/git-upload-pack"):
+                self.wfile.write(payload[:cut_pack_after])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)  # the network goes away mid-transfer
+                return
             self.wfile.write(payload)
 
     return GitHandler
 
 
 @contextmanager
-def private_git_server(root: Path, token: str) -> Iterator[tuple[str, list[str]]]:
+def private_git_server(root: Path, token: str, cut_pack_after: int | None = None) -> Iterator[tuple[str, list[str]]]:
     """Serve the bare repositories under ``root``; yields (base URL, log of requests with ok/refused)."""
     seen: list[str] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, token, seen))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, token, seen, cut_pack_after))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -73,3 +73,15 @@ def test_download_refuses_to_write_through_a_link_to_outside_the_target(tmp_path
     with pytest.raises(ValueError, match="escapes"):
         download_tree(uri, target)
     assert list(outside.rglob("*")) == []
+
+
+def test_a_failed_upload_removes_the_partial_artifact(tmp_path):
+    from automations.artifacts import ArtifactStoreError
+
+    local = _output(tmp_path)
+    target = _store(tmp_path, "b-partial")
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "src").write_text("a file where a directory must go")  # the copy fails part-way, as a full disk would
+    with pytest.raises(ArtifactStoreError, match="storing the build's artifact at .*b-partial failed"):
+        upload_tree(local, target)
+    assert not target.exists()

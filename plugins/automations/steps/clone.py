@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class CloneError(RuntimeError):
-    pass
+    """The clone failed; ``transient`` when the network did (worth a retry), not the URL, token or branch."""
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,9 @@ def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) 
             cloned.git.sparse_checkout("set", "--cone", "--", subdir, env=env)
             cloned.git.checkout(branch, env=env)
     except GitCommandError as exc:
-        raise CloneError(f"git could not clone {redact_url(repo)} at branch {branch!r}: {_stderr(exc)}") from None
+        reason = _stderr(exc)
+        message = f"git could not clone {redact_url(repo)} at branch {branch!r}: {reason}"
+        raise CloneError(message, transient=_network_failure(reason)) from None
     model_dir = dest / subdir if subdir else dest
     try:
         check_checkout(dest, model_dir)
@@ -93,6 +99,24 @@ def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) 
 
 
 _AUTH_FAILURES = ("could not read Username", "Authentication failed", "HTTP Basic: Access denied", "401")
+# git's words when the connection, not the request, failed: a retry may succeed.
+_NETWORK_FAILURES = (
+    "early EOF",
+    "unexpected disconnect",
+    "the remote end hung up unexpectedly",
+    "transfer closed with outstanding read data",
+    "Connection reset",
+    "Connection timed out",
+    "Operation timed out",
+    "Could not resolve host",
+    "Failed to connect",
+    "RPC failed",
+    "invalid index-pack output",
+)
+
+
+def _network_failure(reason: str) -> bool:
+    return not any(marker in reason for marker in _AUTH_FAILURES) and any(m in reason for m in _NETWORK_FAILURES)
 
 
 def _stderr(exc: Exception) -> str:

@@ -97,3 +97,22 @@ def test_a_branch_gone_fails_the_clone_clearly(served, settings):
     url, _ = served
     with pytest.raises(CloneError, match="at branch 'gone'"):
         run_clone(automation(f"{url}#m"), "gone", settings, lookup=lambda name: TOKEN)
+
+
+def test_a_wrong_token_or_a_gone_branch_is_not_worth_a_retry(served, settings):
+    url, _ = served
+    with pytest.raises(CloneError) as wrong_token:
+        run_clone(automation(f"{url}#m"), None, settings, lookup=lambda name: "ghp_WrongToken0123")
+    with pytest.raises(CloneError) as gone:
+        run_clone(automation(f"{url}#m"), "gone", settings, lookup=lambda name: TOKEN)
+    assert (wrong_token.value.transient, gone.value.transient) == (False, False)
+
+
+def test_a_connection_cut_mid_pack_fails_the_clone_as_transient(tmp_path, settings):
+    make_repo(tmp_path / "src", {**MODEL, "m/main/data.txt": "x" * 20000})
+    bare_copy(tmp_path / "src", tmp_path / "served", "models.git")
+    with private_git_server(tmp_path / "served", TOKEN, cut_pack_after=300) as (url, _):
+        with pytest.raises(CloneError) as caught:
+            run_clone(automation(f"{url}/models.git#m"), None, settings, lookup=lambda name: TOKEN)
+    assert caught.value.transient, str(caught.value)
+    assert "git could not clone" in str(caught.value) and TOKEN not in str(caught.value)

@@ -13,14 +13,14 @@ import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from model_runtime import contract
 
 from ... import ids
 from ...artifacts import download_tar_to_dir, store_path, upload_tree
 from ...runs import BuildResult, CloneResult, RunInputs, TaskId
-from . import environment
+from . import environment, limits
 from .process import run_streaming
 
 if TYPE_CHECKING:
@@ -62,12 +62,21 @@ def runtime_env(automation: Automation, build_id: str, uv: str | None) -> dict[s
     return env
 
 
-def run_step(name: str, cmd: list[str], env: dict[str, str], cwd: Path, emit: Callable[[str], None]) -> None:
-    emit(f"--- {name}: {' '.join(cmd)}")
-    done = run_streaming(cmd, env, cwd, emit=emit)
+def run_step(
+    name: str,
+    cmd: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    emit: Callable[[str], None],
+    memory: Optional[int] = None,
+) -> None:
+    emit(f"--- {name}: {' '.join(cmd)}" + (f" (memory limit {limits.describe(memory)})" if memory else ""))
+    done = run_streaming(cmd, env, cwd, emit=emit, preexec_fn=limits.limiter(memory))
     emit(f"--- {name}: exit {done.code} after {done.seconds:.1f}s")
     if done.code != 0:
         reason = contract.EXIT_REASONS.get(done.code, f"{name} exited with {done.code}")
+        if memory and "MemoryError" in done.tail:
+            reason = f"{reason}: out of memory (build_spec.resources.memory is {limits.describe(memory)})"
         raise BuildFailed(f"{reason} (exit {done.code}). Last output:\n{done.tail}")
 
 
@@ -96,7 +105,8 @@ def run_build(
     python, output = str(benv.python), workspace / "output"
     install = contract.install_command(python, str(source), main_dir, build_spec.dependency_file_path)
     run_step("install", install, env, workspace, emit)
-    run_step("build", contract.build_command(python, str(source), main_dir, str(output)), env, workspace, emit)
+    build = contract.build_command(python, str(source), main_dir, str(output))
+    run_step("build", build, env, workspace, emit, limits.memory_limit(build_spec.resources))
     result = contract.BuildResult.read(output / contract.RESULT_FILE)
     artifact_uri = upload_tree(output, store_path(settings, automation.name, "builds", build_id))
     emit(f"metrics {json.dumps(result.metrics, sort_keys=True)}; artifact {artifact_uri}")

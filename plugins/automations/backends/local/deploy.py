@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 from model_runtime import contract
 
@@ -27,8 +27,8 @@ from ...gateway.supervise import launch_path
 from ...ids import safe_path_part
 from ...runs import BuildResult, DeployResult, ImageResult
 from ...serving_health import Health
-from ..errors import DeployFailed
-from . import retention
+from ..errors import DeployFailed, RolledBack
+from . import pending, retention
 from .environment import child_env
 from .integration import run_integration_tests
 from .process import stop_group
@@ -210,23 +210,20 @@ def deploy(
         )
     host, key = settings.deploy_host, registry.key(automation.name, variation)
     with registry.locked(directory, automation.name, variation):
+        pending.recover(directory, automation.name, variation, launch_path(directory, key))
         artifact = local_artifact(build, settings)
         stable_port = ports.assign(directory, key, host)
         gateway.ensure_running(directory, host)
         plan = plan_server(automation, build, artifact, free_port(host), settings, dict(os.environ))
         previous = registry.read(directory, automation.name, variation)
         proc = start(plan)
+        in_flight = _in_flight(plan, proc, previous, launch_path(directory, key))
+        pending.mark(directory, key, in_flight)  # if this process is killed now, the next deploy cleans up
         try:
-            wait_healthy(plan, proc)
-        except BaseException:
-            stop_group(proc.pid, grace_s=5.0)  # also on KeyboardInterrupt / task kill: never leave it orphaned
-            raise
-        write_launch(directory, plan)
-        record = record_of(plan, proc.pid, stable_port, automation)
-        registry.write(directory, record)
-        gateway.wait_routed(directory, host, key, plan.endpoint)
-        if previous is not None and previous.pid != proc.pid:
-            registry.stop(previous, grace_s=drain_s(plan))
+            record = record_of(plan, proc.pid, stable_port, automation)
+            _switch(plan, proc, record, previous, in_flight.previous_launch, directory)
+        finally:
+            pending.clear(directory, key)
     retention.prune(settings, automation.name)
     details = {"model_endpoint": model_endpoint(directory, host, record.model_id), "upstream": plan.endpoint}
     env = dict(plan.env)
@@ -240,6 +237,69 @@ def deploy(
         details={**details, "pid": proc.pid},
         integration_tests=tested,
     )
+
+
+def _in_flight(
+    plan: ServerPlan, proc: subprocess.Popen, previous: Optional[registry.Deployment], launch: Path
+) -> pending.Pending:
+    before = pending.Server(previous.pid, previous.artifact, previous.build_id) if previous else None
+    old_launch = launch.read_text() if launch.is_file() else None
+    return pending.Pending(pending.Server(proc.pid, plan.artifact, plan.build_id), before, old_launch)
+
+
+def _switch(
+    plan: ServerPlan,
+    proc: subprocess.Popen,
+    record: registry.Deployment,
+    previous: Optional[registry.Deployment],
+    old_launch: Optional[str],
+    directory: Path,
+) -> None:
+    """Healthy -> recorded -> routed -> still healthy -> the previous server stops; otherwise the previous serves."""
+    try:
+        wait_healthy(plan, proc)
+    except BaseException:
+        stop_group(proc.pid, grace_s=5.0)  # also on KeyboardInterrupt / task kill: never leave it orphaned
+        raise
+    write_launch(directory, plan)
+    registry.write(directory, record)
+    gateway.wait_routed(directory, plan.host, registry.key(plan.automation, plan.variation), plan.endpoint)
+    if proc.poll() is not None or not serving_health.healthy(plan.endpoint):
+        _roll_back(plan, proc, previous, old_launch, directory)
+    if previous is not None and previous.pid != proc.pid:
+        registry.stop(previous, grace_s=drain_s(plan))
+
+
+def _roll_back(
+    plan: ServerPlan,
+    proc: subprocess.Popen,
+    previous: Optional[registry.Deployment],
+    old_launch: Optional[str],
+    directory: Path,
+) -> NoReturn:
+    """The new server died after it became healthy, before the old one stopped: route back to the old one."""
+    key = registry.key(plan.automation, plan.variation)
+    launch = launch_path(directory, key)
+    if previous is None:
+        registry.remove(directory, plan.automation, plan.variation)
+        launch.unlink(missing_ok=True)
+        gateway.wait_unrouted(directory, plan.host, key)
+    else:
+        registry.write(directory, previous)
+        if old_launch is not None:
+            launch.write_text(old_launch)
+        if previous.upstream:
+            gateway.wait_routed(directory, plan.host, key, previous.upstream)
+    code = proc.poll()
+    stop_group(proc.pid, grace_s=2.0)
+    what = f"exited with {code}" if code is not None else "stopped answering /health"
+    message = (
+        f"{plan.automation}: the server for build {plan.build_id} {what} after it became healthy, before the "
+        f"switch completed. Server log ({plan.log_file}):\n{log_tail(plan.log_file)}"
+    )
+    if previous is None:
+        raise DeployFailed(message)
+    raise RolledBack(f"rolled back: build {previous.build_id} serves again. {message}")
 
 
 def model_endpoint(directory: Path, host: str, model_id: str) -> str:

@@ -34,6 +34,7 @@ def run_streaming(
     emit: Callable[[str], None] = log.info,
     tail_lines: int = 60,
     heartbeat_s: float = 30.0,
+    preexec_fn: Optional[Callable[[], None]] = None,
 ) -> Completed:
     """Run ``cmd``, passing every output line to ``emit`` as it arrives (the task log shows progress live).
 
@@ -53,6 +54,7 @@ def run_streaming(
         text=True,
         errors="replace",
         bufsize=1,
+        preexec_fn=preexec_fn,  # noqa: PLW1509 - only setrlimit, which is async-signal-safe
     ) as proc:
         threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
         while (line := _next_line(lines, heartbeat_s, started, emit)) is not None:
