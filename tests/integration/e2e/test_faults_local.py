@@ -272,7 +272,8 @@ def crash_new_server_before_the_switch(world: World) -> Callable[[], None]:
         while not marker.is_file():
             assert time.monotonic() < deadline, "the deploy never started a server"
             time.sleep(0.01)
-        gateway = json.loads((directory / "gateway.json").read_text())["pid"]
+        state = json.loads((directory / "gateway.json").read_text())
+        gateway = state.get("serving_pid") or state["pid"]  # the process that routes, not its keeper
         os.kill(gateway, signal.SIGSTOP)
         try:
             while (pid := world.record()["pid"]) == old_pid:
