@@ -22,7 +22,7 @@ help:
 	@echo "make test   - set up, then run every test tier (unit, DAG integrity, integration, e2e)"
 	@echo "make fuzz   - 10,000 Hypothesis examples over the loader, schema and CLI; prints the counts"
 	@echo "make bench  - DAG parse-time and task-start benchmarks"
-	@echo "make bench-serve - model server vs gunicorn+Flask (wrk), idle clients, redeploy under load"
+	@echo "make bench-serve - model server vs gunicorn+Flask and MLServer (wrk), idle clients, redeploy under load"
 	@echo "make bench-ui - Models view load time with 1,000 automations and 100,000 builds (PostgreSQL)"
 	@echo "make bench-load - 50 automations on one minute under a real Airflow (LocalExecutor, PostgreSQL)"
 
