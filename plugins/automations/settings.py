@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -222,6 +222,12 @@ class Settings(SharedSettings):
     clone_retry_delay_s: float = _env("CLONE_RETRY_DELAY", 30.0)
     # How long an analytics write keeps retrying while the database is unreachable (e.g. restarting), seconds.
     analytics_write_retry_s: float = _env("ANALYTICS_WRITE_RETRY", 30.0)
+    # `python -m automations run`: the Airflow API server to trigger through (empty: the `airflow dags trigger`
+    # command against this machine's AIRFLOW_HOME), and its credentials: a token, or a user and password.
+    airflow_url: str = _env("AIRFLOW_URL", "")
+    airflow_token: SecretStr = _env("AIRFLOW_TOKEN", SecretStr(""))
+    airflow_username: str = _env("AIRFLOW_USERNAME", "")
+    airflow_password: SecretStr = _env("AIRFLOW_PASSWORD", SecretStr(""))
 
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     docker: DockerSettings = Field(default_factory=DockerSettings)
