@@ -37,6 +37,16 @@ class DagPlan:
 
 def plan(automation: LoadedAutomation, settings: Settings) -> DagPlan:
     spec = automation.spec
+    if spec.is_batch:
+        return DagPlan(
+            dag_id=spec.name,
+            description=spec.description or f"Batch predictions of {spec.model_id}",
+            schedule=timetable(spec.trigger, spec.execute_immediately),
+            tags=("automation", "batch", spec.model_id),
+            is_paused_upon_creation=not spec.is_enabled,
+            doc_md=doc_md(automation, settings),
+            default_branch="",
+        )
     build = spec.action.build_spec
     tags = dict.fromkeys(["automation", spec.model_id, *build.tags])  # ordered and de-duplicated
     return DagPlan(
@@ -65,10 +75,13 @@ def compile_dag(automation: LoadedAutomation, settings: Settings):
         is_paused_upon_creation=dag_plan.is_paused_upon_creation,
         tags=list(dag_plan.tags),
         doc_md=dag_plan.doc_md,
-        params=_params(dag_plan),
+        params={} if automation.spec.is_batch else _params(dag_plan),
         default_args={"owner": "automations", "retries": 0},
     ) as dag:
-        _wire_tasks(automation, settings)
+        if automation.spec.is_batch:
+            _batch_task(automation)
+        else:
+            _wire_tasks(automation, settings)
         attach_notifications(automation, dag.tasks)
     return dag
 
@@ -122,6 +135,22 @@ def _wire_tasks(automation: LoadedAutomation, settings: Settings) -> None:
     chain(*[t for t in (_metric_trigger(automation), clone, build, image, gate) if t is not None], [deploy, skip])
 
 
+def _batch_task(automation: LoadedAutomation):
+    """A BatchExecution's DAG: one task over the files; job_timeout (0: none, as in the SDK) bounds it."""
+    from airflow.providers.standard.operators.python import PythonOperator
+
+    limit = automation.spec.batch.execution_specifications.job_timeout
+    predict = PythonOperator(
+        task_id=TaskId.batch_predict.value,
+        python_callable=partial(tasks.batch_task, automation),
+        execution_timeout=timedelta(seconds=limit) if limit else None,
+    )
+    trigger = _metric_trigger(automation)
+    if trigger is not None:
+        trigger >> predict
+    return predict
+
+
 def _metric_trigger(automation: LoadedAutomation):
     """A MetricBasedTrigger's check, first in the run; a check that does not fire skips everything after it."""
     if not isinstance(automation.spec.trigger, MetricBasedTrigger):
@@ -150,4 +179,4 @@ def _image_operator(automation: LoadedAutomation, settings: Settings):
 
 
 def pushes_image(spec: Automation) -> bool:
-    return spec.action.build_spec.push_image
+    return not spec.is_batch and spec.action.build_spec.push_image

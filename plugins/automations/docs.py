@@ -14,6 +14,8 @@ from .steps.clone import redact_url
 
 def doc_md(automation: LoadedAutomation, settings: Settings) -> str:
     spec = automation.spec
+    if spec.is_batch:
+        return batch_doc_md(automation)
     build = spec.action.build_spec
     repo, subdir = build.location
     deploy = spec.action.deployment_spec
@@ -32,6 +34,32 @@ def doc_md(automation: LoadedAutomation, settings: Settings) -> str:
         f"- **Notifications:** {notifications_summary(spec)}",
     ]
     return "\n".join(lines)
+
+
+def batch_doc_md(automation: LoadedAutomation) -> str:
+    spec = automation.spec
+    action = spec.batch
+    data, execution = action.data_specifications, action.execution_specifications
+    model = f"build `{action.build_id}` (while it serves)" if action.build_id else "the deployed model"
+    lines = [
+        f"### {spec.name}: batch predictions of `{spec.model_id}`",
+        spec.description,
+        "",
+        f"- **Definition:** `{display(automation.source)}`",
+        f"- **Runs:** {describe(spec.trigger)}",
+        f"- **Model:** {model}, {execution.batch_size} rows per predict call",
+        f"- **Reads:** {data.input_file_type.value} files in `{_folder(data.source_bucket, data.source_folder)}`",
+        f"- **Writes:** {data.output_file_type.value} files to "
+        f"`{_folder(data.destination_bucket, data.destination_folder)}`",
+        f"- **Notifications:** {notifications_summary(spec)}",
+    ]
+    return "\n".join(lines)
+
+
+def _folder(bucket: str | None, folder: str) -> str:
+    from .batch.folders import location
+
+    return redact_url(location(bucket, folder))
 
 
 def notifications_summary(spec) -> str:

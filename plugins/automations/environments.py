@@ -68,7 +68,7 @@ def _parse_entry(path: Path, name: str, body: object) -> Environment:
 
 def requested_environments(spec: Automation) -> list[str]:
     """The environment names a definition asks for: deployment_spec.environments, else Automation.environment."""
-    listed = list(spec.action.deployment_spec.environments)
+    listed = [] if spec.is_batch else list(spec.action.deployment_spec.environments)
     if listed:
         return listed
     return [spec.environment] if spec.environment.strip() else []

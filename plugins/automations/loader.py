@@ -140,7 +140,8 @@ def _environment_problems(automation: LoadedAutomation, known: list[str], settin
     spec = automation.spec
     if not requested_environments(spec):  # most definitions: nothing to look up (each lookup stats the file)
         return []
-    path = "action.deployment_spec.environments" if spec.action.deployment_spec.environments else "environment"
+    listed = not spec.is_batch and spec.action.deployment_spec.environments
+    path = "action.deployment_spec.environments" if listed else "environment"
     return [
         DefinitionError(
             display(automation.source),

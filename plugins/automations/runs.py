@@ -29,6 +29,7 @@ class TaskId(StrEnum):
     metric_gate = "metric_gate"
     deploy = "deploy"
     skip_deploy = "skip_deploy"
+    batch_predict = "batch_predict"
 
 
 VERDICT_KEY = "verdict"  # the XCom key metric_gate pushes its verdict under (its return value is the branch)
@@ -168,6 +169,27 @@ class DeployResult(_Result):
             data = {**{k: v for k, v in data.items() if k in known}, "details": {
                 k: v for k, v in data.items() if k not in known}}
         return super().from_xcom(data)
+
+
+class BatchFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    input: str
+    output: str
+    rows: int
+
+
+class BatchResult(_Result):
+    """What ``batch_predict`` did: the filled folders, the server it used, and each file it wrote."""
+
+    produced_by: ClassVar[TaskId] = TaskId.batch_predict
+
+    source: str
+    destination: str
+    endpoint: str
+    build_id: Optional[str] = None
+    files: list[BatchFile] = Field(default_factory=list)
+    rows: int = 0
 
 
 class RunInputs(Protocol):

@@ -118,6 +118,13 @@ def metric_trigger_task(automation: LoadedAutomation, **context: Any) -> bool:
     return check(automation, context["run_id"], get_settings()).fire
 
 
+def batch_task(automation: LoadedAutomation, **context: Any) -> dict:
+    from .batch.folders import run_date
+    from .batch.step import batch_predict
+
+    return batch_predict(automation.spec, get_settings(), run_date(context)).to_xcom()
+
+
 def image_not_pushed(reason: str) -> dict:
     """The push_image task when the definition turns it off: it says why instead of skipping."""
     log.warning("push_image: not building a serving image: %s", reason)

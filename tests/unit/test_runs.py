@@ -74,4 +74,5 @@ def test_results_are_frozen():
 
 def test_task_ids_are_the_documented_ones():
     expected = ["metric_trigger", "clone", "build", "push_image", "metric_gate", "deploy", "skip_deploy"]
+    expected.append("batch_predict")  # a BatchExecution's one task
     assert [t.value for t in TaskId] == expected

@@ -62,6 +62,8 @@ def backend_documents(automation, settings) -> list[dict]:
     from ..compiler import pushes_image
 
     spec, own = automation.spec, settings.backend_slice()
+    if spec.is_batch:  # one task on the worker, no build or deploy objects
+        return []
     modules: list[ModuleType | None] = [backend_module(settings.backend, role) for role in REQUIRED_ROLES]
     if pushes_image(spec):
         modules.append(optional_backend_module(settings.backend, "image"))

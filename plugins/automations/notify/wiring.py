@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..loader import LoadedAutomation
 
-SUCCESS_LEAVES = ("deploy", "skip_deploy")  # either one succeeding is the run succeeding
+SUCCESS_LEAVES = ("deploy", "skip_deploy", "batch_predict")  # one of these succeeding is the run succeeding
 
 
 def _append(task: Any, attribute: str, callback: Any) -> None:

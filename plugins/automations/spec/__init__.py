@@ -2,6 +2,7 @@
 
 from .action import Action, BuildDeploy, FrogmlBuildDeploy, QwakBuildDeploy
 from .automation import Automation, AutomationAudit
+from .batch import BatchExecution, BatchJobDataSpecifications, BatchJobExecutionSpecifications
 from .build import BuildSpecifications
 from .conditions import BuildMetric, Condition, DeployedBuildMetric, DeploymentCondition
 from .deployment import (
@@ -25,6 +26,9 @@ __all__ = [
     "AutoScaleTrigger",
     "AutoScalingConfig",
     "AutoScalingPrometheusTrigger",
+    "BatchExecution",
+    "BatchJobDataSpecifications",
+    "BatchJobExecutionSpecifications",
     "BuildDeploy",
     "BuildMetric",
     "BuildSpecifications",

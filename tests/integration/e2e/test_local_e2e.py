@@ -110,3 +110,54 @@ def test_a_never_healthy_model_keeps_the_old_one_serving(e2e, deployed):
     assert (states["build"], states["metric_gate"], states["deploy"]) == ("success", "success", "failed")
     assert current_deployment(e2e, NAME)["pid"] == before["pid"]
     assert [p["prediction"] for p in predict(before["endpoint"], rows[0])] == rows[1]
+
+
+BATCH = "e2e_batch_scores"
+
+
+def test_a_batch_automation_runs_the_deployed_model_over_a_dated_folder(e2e, deployed):
+    """The BatchExecution DAG on a given logical date: its templates pick that day's folder, its rows go to the
+    model the passing case deployed (found through the analytics store), one parquet output per csv input."""
+    import sqlite3
+
+    import pandas as pd
+
+    from support.airflow_env import AIRFLOW
+
+    _, record, rows = deployed
+    records, labels = rows
+    source, destination = e2e["tmp"] / "batch" / "in" / "02-12-2026", e2e["tmp"] / "batch" / "out"
+    source.mkdir(parents=True)
+    pd.DataFrame.from_records(records * 3).to_csv(source / "a.csv", index=False)  # 6 rows: 3 calls of 2
+    pd.DataFrame.from_records(records[:1]).to_csv(source / "b.csv", index=False)
+    spec = {
+        "name": BATCH,
+        "model_id": NAME.replace("_", "-"),
+        "action": {
+            "data_specifications": {
+                "source_folder": f"{(e2e['tmp'] / 'batch' / 'in').as_uri()}/{{%d-%m-%Y}}",
+                "destination_folder": f"{destination.as_uri()}/{{%Y}}/{{%m}}/{{%d}}",
+                "output_file_type": "parquet",
+            },
+            "execution_specifications": {"batch_size": 2},
+        },
+    }
+    write_definition(e2e, BATCH, json.dumps(spec))
+    log = e2e["tmp"] / "dags-test-batch.log"
+    with log.open("w") as out:
+        subprocess.run(
+            [AIRFLOW, "dags", "test", BATCH, "2026-12-02T03:00:00+00:00"],
+            env=e2e["env"], stdout=out, stderr=subprocess.STDOUT, timeout=600,
+        )  # fmt: skip
+    db = sqlite3.connect(Path(e2e["env"]["AIRFLOW_HOME"]) / "airflow.db")
+    try:
+        states = dict(db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ?", (BATCH,)))
+    finally:
+        db.close()
+    assert states == {"batch_predict": "success"}, log.read_text()[-4000:]
+    day = destination / "2026" / "12" / "02"
+    assert sorted(p.name for p in day.iterdir()) == ["a.parquet", "b.parquet"]
+    assert pd.read_parquet(day / "a.parquet")["prediction"].tolist() == labels * 3
+    assert pd.read_parquet(day / "b.parquet")["prediction"].tolist() == labels[:1]
+    text = log.read_text()
+    assert "file 1/2 a.csv: 6/6 rows" in text and record["build_id"] in text

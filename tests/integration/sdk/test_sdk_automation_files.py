@@ -58,6 +58,8 @@ SAME_MEANING: dict[tuple[str, str], Callable[[Any, dict], Any]] = {
     ("BuildSpecifications", "main_dir"): lambda v, _: v.strip("/"),
     ("BuildSpecifications", "parameters"): lambda v, _: {k: str(x) for k, x in v.items()},
     ("CustomWebhook", "http_method"): lambda v, _: v.upper(),
+    ("BatchJobDataSpecifications", "input_file_type"): lambda v, _: v.lower(),
+    ("BatchJobDataSpecifications", "output_file_type"): lambda v, _: v.lower(),
 }
 
 
@@ -143,6 +145,7 @@ def test_every_fixture_kind_is_covered():
         "CustomWebhook(",
         "MetricBasedTrigger(",
         "DeployedBuildMetric(",
+        "BatchExecution(",
     ):
         assert needle in text, needle
     assert {f.stem.split("_")[0] for f in FILES} == {"qwak", "frogml"}
@@ -162,6 +165,7 @@ print(json.dumps({n: [f.name for f in dataclasses.fields(getattr(mod, n))] for n
     [
         ("qwak", "qwak.automations.automations"),
         ("qwak", "qwak.automations.build_and_deploy_action"),
+        ("qwak", "qwak.automations.batch_execution_action"),
         ("frogml", "frogml.core.automations.automations"),
         ("frogml", "frogml.core.automations.build_and_deploy_action"),
     ],

@@ -80,7 +80,7 @@ def test_action_aliases(action_type):
 
 
 def test_wrong_type_for_the_fields_is_an_error():
-    with pytest.raises(ValueError, match="does not match"):
+    with pytest.raises(ValueError, match=r"(?s)data_specifications\n  Field required.*build_spec\n  Extra inputs"):
         automation(action={"type": "BatchExecution", "build_spec": {"git_uri": "https://x/y.git"}})
 
 
