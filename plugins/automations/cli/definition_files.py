@@ -12,9 +12,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..dagfile import check_environments
 from ..errors import DefinitionError
-from ..loader import DEFAULTS_FILE, LoadedAutomation, LoadResult, discover, load, load_file
+from ..loader import DEFAULTS_FILE, LoadedAutomation, LoadResult, check_environments, discover, load, load_file
 from ..settings import Settings
 
 
