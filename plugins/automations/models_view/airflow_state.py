@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ..runs import CloneResult, RunContractError, TaskId
+
 AUTOMATION_TAG = "automation"
 
 
@@ -99,7 +101,7 @@ def branches_of_runs(dag_id: str, run_ids: list[str]) -> dict[str, str]:
         rows = session.execute(
             select(XComModel.run_id, XComModel.value).where(
                 XComModel.dag_id == dag_id,
-                XComModel.task_id == "clone",
+                XComModel.task_id == TaskId.clone.value,
                 XComModel.key == "return_value",
                 XComModel.run_id.in_(run_ids),
             )
@@ -108,9 +110,9 @@ def branches_of_runs(dag_id: str, run_ids: list[str]) -> dict[str, str]:
 
 
 def _branch(value: Any) -> Optional[str]:
+    """The branch of a stored clone XCom, read through the run contract; None for anything it does not accept."""
     try:
         data = json.loads(value) if isinstance(value, (str, bytes)) else value
-    except ValueError:
+        return CloneResult.from_xcom(data).branch or None
+    except (ValueError, RunContractError):
         return None
-    branch = data.get("branch") if isinstance(data, dict) else None
-    return str(branch) if branch else None
