@@ -104,6 +104,15 @@ class GpuType(_CaseInsensitiveEnum):
         return GpuShape(int(match["gpus"]), int(match["cpus"]), int(match["memory"])) if match else None
 
     @property
+    def placement_keys(self) -> tuple[str, ...]:
+        """Placement-table keys to try, most specific first: an instance-style name's memory variant
+        (``NVIDIA_A100_80GB_8_96_1360`` -> ``NVIDIA_A100_80GB``), then its family, so an 80GB request never lands on
+        a 40GB node of the same family where the table tells them apart."""
+        match = _SHAPE.match(self.value)
+        family = self.family.value
+        return (match["family"], family) if match and match["family"] != family else (family,)
+
+    @property
     def family(self) -> GpuType:
         """The plain GPU name whose nodes serve this type (``NVIDIA_A100_40GB_1_12_85`` -> ``NVIDIA_A100``)."""
         match = _SHAPE.match(self.value)

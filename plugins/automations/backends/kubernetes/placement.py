@@ -128,7 +128,8 @@ def for_cpu(cpu_fraction: float, memory: str) -> Placement:
 def gpu_entry(gpu_type: GpuType | str, kube: KubernetesSettings) -> dict:
     table = tables(kube)["gpu_types"]
     types = table.get("types", {})
-    name = GpuType(gpu_type).family.value  # instance-style names (NVIDIA_T4_1_16_60) run on their family's nodes
+    keys = GpuType(gpu_type).placement_keys  # instance-style names (NVIDIA_T4_1_16_60) run on their family's nodes
+    name = next((key for key in keys if key in types), keys[-1])
     if name in types:
         return types[name]
     if "any_type" in table:  # a profile that places every GPU type alike (plain nvidia.com/gpu requests)

@@ -104,6 +104,7 @@ def test_rendered_pods_are_valid_kubernetes(case, source, monkeypatch):
 PRODUCT = "nvidia.com/gpu.product"
 V100 = ["Tesla-V100-SXM2-16GB", "Tesla-V100-SXM2-32GB", "Tesla-V100-PCIE-16GB", "Tesla-V100-PCIE-32GB"]
 A100 = ["NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-PCIE-40GB", "NVIDIA-A100-80GB-PCIe"]
+A100_40GB = ["NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB"]
 T4, L4 = {PRODUCT: "Tesla-T4"}, {PRODUCT: "NVIDIA-L4"}
 GPU_NODES: dict[str, tuple[dict[str, str], list[str] | None]] = {
     "NVIDIA_K80": ({PRODUCT: "Tesla-K80"}, None),
@@ -122,8 +123,10 @@ GPU_NODES: dict[str, tuple[dict[str, str], list[str] | None]] = {
     # Qwak's instance-style names select their GPU family.
     **{name: (T4, None) for name in ("NVIDIA_T4_1_4_15", "NVIDIA_T4_1_8_30", "NVIDIA_T4_1_16_60")},
     **{name: (T4, None) for name in ("NVIDIA_T4_4_16_104", "NVIDIA_T4_4_32_208")},
-    **{name: ({}, A100) for name in ("NVIDIA_A100_80GB_8_96_1360", "NVIDIA_A100_40GB_1_12_85")},
-    **{name: ({}, A100) for name in ("NVIDIA_A100_40GB_2_24_170", "NVIDIA_A100_40GB_4_48_340")},
+    # The instance-style A100 names say their memory: only that variant's products (40GB never serves 80GB).
+    "NVIDIA_A100_80GB_8_96_1360": ({}, ["NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe"]),
+    **{name: ({}, A100_40GB) for name in ("NVIDIA_A100_40GB_1_12_85", "NVIDIA_A100_40GB_2_24_170")},
+    "NVIDIA_A100_40GB_4_48_340": ({}, A100_40GB),
     **{name: ({}, V100) for name in ("NVIDIA_V100_1_8_52", "NVIDIA_V100_2_16_104")},
     **{name: ({}, V100) for name in ("NVIDIA_V100_4_32_208", "NVIDIA_V100_4_64_240")},
     "NVIDIA_L4_4_48_192": (L4, None),

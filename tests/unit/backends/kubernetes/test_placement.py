@@ -58,7 +58,7 @@ def test_every_qwak_gpu_type_has_a_mapping_that_selects_nodes(gpu_type):
 
 def test_gpu_table_has_no_entries_for_unknown_types():
     names = set(placement.tables(kube())["gpu_types"]["types"])
-    assert names == {t.family.value for t in GpuType}
+    assert names == {key for t in GpuType for key in t.placement_keys}
 
 
 def test_instance_style_gpu_name_places_on_its_family_with_its_own_size():

@@ -126,3 +126,27 @@ def test_a_gpu_the_provider_does_not_offer_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("AUTOMATIONS_K8S_PLACEMENT_PROFILE", "gke")
     with pytest.raises(ValueError, match="NVIDIA_A10G is not offered by placement profile gke"):
         build.render(automation("NVIDIA_A10G", "spot"), get_settings().kubernetes)
+
+
+# What each profile's 80GB and 40GB A100 nodes carry, from the providers' docs (GFD product names, GKE accelerator
+# names, Karpenter's per-GPU memory in MiB, AKS VM sizes): the label values an 80GB request must (not) select.
+A100_VARIANTS = {
+    "gfd": ({"NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe"}, {"NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB"}),
+    "gke": ({"nvidia-a100-80gb"}, {"nvidia-tesla-a100"}),
+    "eks-karpenter": ({"81920"}, {"40960"}),
+    "aks": ({"Standard_NC24ads_A100_v4", "Standard_ND96amsr_A100_v4"}, {"Standard_ND96asr_v4"}),
+}
+
+
+@pytest.mark.parametrize("profile", sorted(A100_VARIANTS))
+def test_an_instance_style_80gb_a100_never_selects_a_40gb_node(profile, monkeypatch):
+    monkeypatch.setenv("AUTOMATIONS_K8S_PLACEMENT_PROFILE", profile)
+    wanted, never = A100_VARIANTS[profile]
+    for gpu, must, must_not in (
+        ("NVIDIA_A100_80GB_8_96_1360", wanted, never),
+        ("NVIDIA_A100_40GB_1_12_85", never, wanted),
+    ):
+        match = placement.gpu_entry(gpu, get_settings().kubernetes)["match"]
+        values = {str(v) for value in match.values() for v in (value if isinstance(value, list) else [value])}
+        assert values & must, (gpu, match)
+        assert not values & must_not, (gpu, match)
