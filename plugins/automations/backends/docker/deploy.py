@@ -16,7 +16,7 @@ from typing import Any
 
 from model_runtime import contract
 
-from ... import serving_health
+from ... import model_env, serving_health
 from ...gateway import control as gateway
 from ...gateway import ports, registry
 from ...gateway.containers import remove_container
@@ -58,13 +58,7 @@ def plan_container(
         f"{LABEL_PREFIX}.build_id": build.build_id,
         f"{LABEL_PREFIX}.role": ROLE_SERVING,
     }
-    environment = {
-        **dep.env,
-        contract.ENV_WORKERS: str(dep.number_of_http_server_workers),
-        contract.ENV_TIMEOUT_MS: str(dep.http_request_timeout_ms),
-        contract.ENV_MAX_BATCH: str(dep.max_batch_size),
-        contract.ENV_DAEMON_MODE: str(dep.daemon_mode).lower(),
-    }
+    environment = model_env.server_env(automation, build.build_id)
     return ContainerPlan(
         image=image_ref,
         # Unique per deploy attempt: two deploys of one build within a second must not collide on the name.

@@ -5,12 +5,12 @@ The operator (build_task.py) applies a plan; tests and ``render`` read it withou
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass, field
 
 from model_runtime import contract
 
+from ... import model_env
 from ...settings import DockerSettings
 from ...spec import Automation
 from .install_phase import InstallPlan, plan_install
@@ -43,13 +43,9 @@ def build_command(automation: Automation) -> tuple[str, ...]:
 
 
 def build_environment(automation: Automation) -> dict[str, str]:
-    """env_vars, parameters (as contract JSON) and the ids; ENV_BUILD_ID is added per run by the operator."""
-    build = automation.action.build_spec
+    """model_env.build_env, with model_runtime's mount on PYTHONPATH; ENV_BUILD_ID is added per run by the operator."""
     return {
-        **build.env,
-        contract.ENV_PARAMETERS: json.dumps(build.parameters, sort_keys=True),
-        contract.ENV_MODEL_ID: automation.model_id,
-        contract.ENV_AUTOMATION: automation.name,
+        **model_env.build_env(automation),
         "PYTHONPATH": RUNTIME_ROOT,
         "PYTHONUNBUFFERED": "1",  # stream the build's output line by line into the task log
     }

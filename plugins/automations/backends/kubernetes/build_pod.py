@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from typing import Any
 
 from model_runtime import contract
 
+from ... import model_env
 from ...ids import build_id as make_build_id
 from ...runs import CloneResult
 from ...settings import PLUGINS_DIR, KubernetesSettings
@@ -174,13 +174,9 @@ def pod_labels(automation: Automation) -> dict[str, str]:
 
 
 def _static_env(automation: Automation) -> dict[str, str]:
-    """User env first, then the contract's names, which win: the runtime must find what it reads."""
-    build = automation.action.build_spec
+    """model_env.build_env (the build id is added per run, ``Identity``)."""
     return {
-        **build.env,
-        contract.ENV_AUTOMATION: automation.name,
-        contract.ENV_MODEL_ID: automation.model_id,
-        contract.ENV_PARAMETERS: json.dumps(build.parameters, sort_keys=True),
+        **model_env.build_env(automation),
         "PYTHONUNBUFFERED": "1",  # the task log streams the pod's output line by line
     }
 

@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from model_runtime import contract
 
+from ... import model_env
 from ...environments import Environment, resolve
 from ...runs import BuildResult, DeployResult, DeployTarget, ImageResult
 from ...settings import KubernetesSettings
@@ -27,22 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def _server_env(automation: Automation, build_id: str) -> tuple[tuple[str, str], ...]:
-    """The spec's env_vars, then the server's own settings (these win: they are the spec's typed fields)."""
-    spec = automation.action.deployment_spec
-    env = dict(spec.env)
-    env.update(
-        {
-            contract.ENV_WORKERS: str(spec.number_of_http_server_workers),
-            contract.ENV_TIMEOUT_MS: str(spec.http_request_timeout_ms),
-            contract.ENV_MAX_BATCH: str(spec.max_batch_size),
-            contract.ENV_DAEMON_MODE: "true" if spec.daemon_mode else "false",
-            contract.ENV_PORT: str(contract.DEFAULT_PORT),
-            contract.ENV_DRAIN_S: str(availability.DRAIN_S),  # inside the pod's grace period (availability.py)
-            contract.ENV_MODEL_ID: automation.model_id,
-            contract.ENV_AUTOMATION: automation.name,
-            contract.ENV_BUILD_ID: build_id,
-        }
-    )
+    """model_env.server_env, with the port and the drain inside the pod's grace period (availability.py)."""
+    env = model_env.server_env(automation, build_id, port=contract.DEFAULT_PORT, drain_s=availability.DRAIN_S)
     return tuple(env.items())
 
 

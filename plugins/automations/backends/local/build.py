@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from model_runtime import contract
 
-from ... import ids
+from ... import ids, model_env
 from ...artifacts import download_tar_to_dir, store_path, upload_tree
 from ...runs import BuildResult, CloneResult, RunInputs, TaskId
 from . import environment, limits
@@ -50,13 +50,8 @@ def build_task(automation: Automation, settings: LocalSettings, inputs: RunInput
 
 
 def runtime_env(automation: Automation, build_id: str, uv: str | None) -> dict[str, str]:
-    """What the runtime reads: the spec's env_vars, its parameters (JSON), and who/what is being built."""
-    spec = automation
-    env = dict(spec.action.build_spec.env)
-    env[contract.ENV_PARAMETERS] = json.dumps(spec.action.build_spec.parameters)
-    env[contract.ENV_BUILD_ID] = build_id
-    env[contract.ENV_MODEL_ID] = spec.model_id
-    env[contract.ENV_AUTOMATION] = automation.name
+    """What the runtime reads (model_env.build_env), plus the uv this machine has for ``install``."""
+    env = model_env.build_env(automation, build_id)
     if uv:
         env[contract.ENV_UV] = uv
     return env

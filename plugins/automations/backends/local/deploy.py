@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn, Optional
 
 from model_runtime import contract
 
-from ... import serving_health
+from ... import model_env, serving_health
 from ...artifacts import download_tree
 from ...gateway import containers, ports, registry
 from ...gateway import control as gateway
@@ -71,22 +71,8 @@ def connect_host(host: str) -> str:
 
 
 def server_env(automation: Automation, build_id: str, runtime_path: str, base: dict[str, str]) -> dict:
-    spec = automation.action.deployment_spec
-    env = child_env(base)
-    env.update(spec.env)
-    env.update(
-        {
-            contract.ENV_WORKERS: str(spec.number_of_http_server_workers),
-            contract.ENV_TIMEOUT_MS: str(spec.http_request_timeout_ms),
-            contract.ENV_MAX_BATCH: str(spec.max_batch_size),
-            contract.ENV_DAEMON_MODE: str(spec.daemon_mode).lower(),
-            contract.ENV_BUILD_ID: build_id,
-            contract.ENV_MODEL_ID: automation.model_id,
-            contract.ENV_AUTOMATION: automation.name,
-            "PYTHONPATH": runtime_path,
-        }
-    )
-    return env
+    """``base`` without leaks (child_env), then model_env.server_env, then the build's runtime copy on PYTHONPATH."""
+    return {**child_env(base), **model_env.server_env(automation, build_id), "PYTHONPATH": runtime_path}
 
 
 def plan_server(

@@ -39,6 +39,10 @@ def test_serving_container_plan(automation, settings):
         contract.ENV_TIMEOUT_MS: "1500",
         contract.ENV_MAX_BATCH: "8",
         contract.ENV_DAEMON_MODE: "false",
+        # What it serves, as on the other backends (docker once left these out).
+        contract.ENV_MODEL_ID: automation.model_id,
+        contract.ENV_AUTOMATION: automation.name,
+        contract.ENV_BUILD_ID: BUILD.build_id,
     }
     assert plan.labels["io.automations.variation"] == "default"
     assert plan.labels["io.automations.role"] == "serving"
