@@ -7,30 +7,25 @@ model_runtime, tagged ``<registry>/<model_id>:<commit[:12]>`` and pushed to ``se
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import shlex
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model_runtime import contract
-
-from ... import ids
+from ... import ids, runtime_package, serving_image
 from ...artifacts import download_tree
 from ...runs import BuildResult, ImageResult, RunInputs, TaskId
-from ...settings import PLUGINS_DIR, DockerSettings
+from ...settings import DockerSettings
 from ...spec import Automation
 from . import engine
-from .plan import LABEL_PREFIX, PYTHON, RUNTIME_DIR, RUNTIME_ROOT, plan_build
+from .plan import LABEL_PREFIX, plan_build
 from .registry_auth import registry_auth
 
 log = logging.getLogger(__name__)
 
-ARTIFACT_DIR = "/opt/model"
-PORT = contract.DEFAULT_PORT
+ARTIFACT_DIR = serving_image.ARTIFACT_DIR
+PORT = serving_image.PORT
 
 
 @dataclass(frozen=True)
@@ -40,25 +35,8 @@ class ServingImage:
 
 
 def render_dockerfile(base_image: str, main_dir: str, dependency_file: str | None, labels: dict[str, str]) -> str:
-    """Dependencies are installed at image build time, so the serving container starts without a network."""
-    install = contract.install_command(PYTHON, f"{ARTIFACT_DIR}/{contract.SOURCE_DIR}", main_dir, dependency_file)
-    serve = contract.serve_command(PYTHON, ARTIFACT_DIR, PORT)
-    label_args = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(labels.items()))
-    return "\n".join([
-        f"FROM {base_image}",
-        f"COPY {contract.MODULE} {RUNTIME_DIR}",
-        f"COPY artifact {ARTIFACT_DIR}",
-        f"ENV PYTHONPATH={RUNTIME_ROOT} PYTHONUNBUFFERED=1 {contract.ENV_PORT}={PORT}",
-        f"RUN {shlex.join(install)}",
-        f"LABEL {label_args}",
-        f"EXPOSE {PORT}",
-        f"CMD {_json_list(serve)}",
-        "",
-    ])
-
-
-def _json_list(items: list[str]) -> str:
-    return json.dumps(items)  # exec form: the server is PID 1 and gets `docker stop`'s SIGTERM
+    """The serving image every backend builds (serving_image.py), labelled for the engine's filters."""
+    return serving_image.dockerfile(base_image, main_dir, dependency_file, labels=labels)
 
 
 def serving_labels(automation: Automation, build: BuildResult) -> dict[str, str]:
@@ -78,9 +56,8 @@ def build_serving_image(automation: Automation, build: BuildResult, settings: Do
     dockerfile = render_dockerfile(base, spec.main_dir, spec.dependency_file_path, serving_labels(automation, build))
     with tempfile.TemporaryDirectory(prefix="serving-image-") as tmp:
         context = Path(tmp)
-        download_tree(build.artifact_uri, context / "artifact")
-        shutil.copytree(PLUGINS_DIR / contract.MODULE, context / contract.MODULE,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        download_tree(build.artifact_uri, context / serving_image.CONTEXT_ARTIFACT)
+        runtime_package.copy_to(context)
         (context / "Dockerfile").write_text(dockerfile)
         image = _docker_build(context, ref, settings.network)
     return ServingImage(ref, int(image.attrs["Size"]))

@@ -17,6 +17,7 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
+from ... import runtime_package
 from ...runs import RENDER_INPUTS, RENDER_RUN_ID, BuildResult, RunInputs, TaskId
 from ...settings import KubernetesSettings
 from ...spec import Automation
@@ -257,12 +258,8 @@ def stage_runtime(artifact_root: str) -> str:
     """Copy model_runtime to ``<root>/_runtime/<digest>/model_runtime/`` unless an identical copy is there."""
     from airflow.sdk import ObjectStoragePath
 
-    target = ObjectStoragePath(artifact_root) / "_runtime" / build_pod.runtime_digest() / "model_runtime"
-    for file in build_pod.runtime_files():
-        dest = target / file.name
-        if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(file.read_bytes())
+    folder = ObjectStoragePath(artifact_root) / "_runtime" / runtime_package.digest()
+    target = runtime_package.copy_to(folder, keep_existing=True)
     log.info("model_runtime staged at %s", target)
     return str(target)
 

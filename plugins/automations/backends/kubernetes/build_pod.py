@@ -25,20 +25,18 @@ How the pieces reach the pod (decided here, documented once):
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import shlex
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from model_runtime import contract
 
-from ... import model_env
+from ... import model_env, runtime_package
 from ...ids import build_id as make_build_id
 from ...runs import CloneResult
-from ...settings import PLUGINS_DIR, KubernetesSettings
+from ...settings import KubernetesSettings
 from ...spec import Automation
 from ...steps.git_safety import redact_url
 from . import placement, security
@@ -98,17 +96,8 @@ def service_account(automation: Automation, settings: KubernetesSettings) -> str
     return settings.service_account
 
 
-@functools.lru_cache(maxsize=1)  # computed for every DAG at parse time; the files do not change in-process
-def runtime_digest() -> str:
-    """Content digest of the model_runtime package: the folder name it is staged under on the artifact volume."""
-    digest = hashlib.sha256()
-    for path in runtime_files():
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def runtime_files() -> list[Path]:
-    return sorted((PLUGINS_DIR / contract.MODULE).glob("*.py"))
+runtime_digest = runtime_package.digest  # the folder model_runtime is staged under on the artifact volume
+runtime_files = runtime_package.files
 
 
 # ---------------------------------------------------------------------------------------------------- plan

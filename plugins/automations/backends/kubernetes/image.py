@@ -17,13 +17,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from model_runtime import contract
-
+from ... import serving_image
 from ...runs import RENDER_INPUTS, BuildResult, ImageResult, RunInputs, TaskId
 from ...settings import KubernetesSettings
 from ...spec import Automation
@@ -93,25 +91,9 @@ def plan(automation: Automation, settings: KubernetesSettings) -> ImagePodPlan:
 
 
 def dockerfile(p: ImagePodPlan) -> str:
-    """The serving image: dependencies installed at build time, so the pod starts without network."""
-    install = contract.install_command("python", "/artifact/src", p.main_dir, p.dependency_file or None)
-    serve = contract.serve_command("python", "/artifact", contract.DEFAULT_PORT)
-    entry, args = serve[:4], serve[4:]  # python -m model_runtime serve | --artifact ... --port ...
-    return "\n".join(
-        [
-            f"FROM {p.base_image}",
-            "COPY model_runtime /opt/model_runtime/model_runtime",
-            "COPY artifact /artifact",
-            "ENV PYTHONPATH=/opt/model_runtime PYTHONUNBUFFERED=1",
-            f"RUN {json.dumps(install)}",
-            # The serving pod runs as this UID (security.py); an image without USER would otherwise start as root.
-            f"USER {security.UID}",
-            f"EXPOSE {contract.DEFAULT_PORT}",
-            f"ENTRYPOINT {json.dumps(entry)}",
-            f"CMD {json.dumps(args)}",
-            "",
-        ]
-    )
+    """The serving image every backend builds (serving_image.py). The serving pod runs as security.UID; an image
+    without USER would otherwise start as root."""
+    return serving_image.dockerfile(p.base_image, p.main_dir, p.dependency_file or None, user=security.UID)
 
 
 CONTEXT_SCRIPT = f"""set -eu

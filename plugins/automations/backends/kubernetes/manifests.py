@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 from model_runtime import contract
 
+from ... import serving_image
 from ...spec import AutoScalingConfig
 from . import availability, security
 from .placement import Placement
@@ -25,7 +26,7 @@ from .placement import Placement
 FIELD_MANAGER = "automations"
 CONTAINER = "model"
 PORT_NAME = "http"
-ARTIFACT_DIR = "/artifact"  # where the serving image holds the model artifact (result.json, model.pkl, src/)
+ARTIFACT_DIR = serving_image.ARTIFACT_DIR  # where the serving image holds the artifact (result.json, model.pkl, src/)
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 UNBUILT = "unbuilt"  # commit/build placeholder when rendering without a build (the CLI's `render`)
 

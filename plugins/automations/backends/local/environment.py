@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ...settings import PLUGINS_DIR
+from ... import runtime_package
 
 RUNTIME_PACKAGE = "model_runtime"
 _PYTHON_PATHS = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
@@ -64,11 +64,12 @@ def venv_command(target: Path, uv: Optional[str]) -> list[str]:
 
 
 def copy_runtime(target: Path) -> Path:
-    """Copy plugins/model_runtime to ``target/model_runtime``; returns ``target`` (the PYTHONPATH entry)."""
+    """A fresh copy of model_runtime (runtime_package) in ``target/model_runtime``; returns ``target`` (the
+    PYTHONPATH entry)."""
     destination = target / RUNTIME_PACKAGE
     if destination.exists():
         shutil.rmtree(destination)
-    shutil.copytree(PLUGINS_DIR / RUNTIME_PACKAGE, destination, ignore=shutil.ignore_patterns("__pycache__"))
+    runtime_package.copy_to(target)
     return target
 
 

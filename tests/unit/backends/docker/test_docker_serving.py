@@ -18,10 +18,15 @@ def test_dockerfile_serves_the_artifact_with_model_runtime(automation):
     lines = text.splitlines()
     assert lines[0] == "FROM automations-base:test"
     assert f"COPY artifact {ARTIFACT_DIR}" in lines
-    assert "COPY model_runtime /opt/automations/model_runtime" in lines
-    assert "RUN python -m model_runtime install --source /opt/model/src --main-dir main" in lines
+    # One layout for every backend's serving image (serving_image.py): the same as the kubernetes one.
+    assert "COPY model_runtime /opt/model_runtime/model_runtime" in lines
+    assert "ENV PYTHONPATH=/opt/model_runtime PYTHONUNBUFFERED=1" in lines
+    run = json.loads(next(line for line in lines if line.startswith("RUN "))[4:])
+    assert run == ["python", "-m", "model_runtime", "install", "--source", "/artifact/src", "--main-dir", "main"]
+    entry = json.loads(next(line for line in lines if line.startswith("ENTRYPOINT "))[11:])
     cmd = json.loads(next(line for line in lines if line.startswith("CMD "))[4:])
-    assert cmd == contract.serve_command("python", ARTIFACT_DIR, PORT)
+    assert entry + cmd == contract.serve_command("python", ARTIFACT_DIR, PORT)
+    assert not any(line.startswith("USER ") for line in lines)  # the docker backend's server runs as the image says
     assert "io.automations.build_id=tiny-0123456789-abcdef" in text
 
 
