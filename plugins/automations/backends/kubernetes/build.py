@@ -22,7 +22,7 @@ from ...runs import RENDER_INPUTS, RENDER_RUN_ID, BuildResult, RunInputs, TaskId
 from ...settings import KubernetesSettings
 from ...spec import Automation
 from ...spec.enums import PurchaseOption
-from . import build_pod, disruption, scheduling, security
+from . import build_pod, disruption, names, scheduling, security
 from .rollout import SystemClock
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ def add_identity(pod, ident: build_pod.Identity, automation: str, mount: str) ->
     for container in [*(pod.spec.init_containers or []), *pod.spec.containers]:
         if container.name != "airflow-xcom-sidecar":
             container.env = [*(container.env or []), *env]
-    pod.metadata.labels["automations/build-id"] = build_pod.label_value(ident.build_id)
+    pod.metadata.labels["automations/build-id"] = names.label_value(ident.build_id)
     pod.metadata.labels["automations/commit"] = ident.commit[:12]
 
 
@@ -302,10 +302,10 @@ def service_account_manifest(automation: Automation, settings: KubernetesSetting
             "name": name,
             "namespace": settings.namespace,
             "labels": {
-                "app.kubernetes.io/managed-by": "automations",
-                "automations/automation": build_pod.label_value(automation.name),
+                "app.kubernetes.io/managed-by": names.MANAGED_BY,
+                "automations/automation": names.label_value(automation.name),
             },
-            "annotations": {build_pod.IRSA_ANNOTATION: role},
+            "annotations": names.irsa_annotations(role),
         },
     }
 
@@ -324,7 +324,7 @@ def ensure_service_account(core_v1, manifest: dict) -> str:
             raise
     live = core_v1.read_namespaced_service_account(meta["name"], meta["namespace"])
     owner = ((live.metadata.labels if live.metadata else None) or {}).get("app.kubernetes.io/managed-by")
-    if owner != "automations":  # someone else's account: changing its IAM role would change theirs
+    if owner != names.MANAGED_BY:  # someone else's account: changing its IAM role would change theirs
         raise RuntimeError(
             f"ServiceAccount {meta['namespace']}/{meta['name']} exists and is not managed by automations "
             f"(label app.kubernetes.io/managed-by={owner!r}); refusing to set its IAM role. Rename the automation "

@@ -25,8 +25,6 @@ How the pieces reach the pod (decided here, documented once):
 
 from __future__ import annotations
 
-import hashlib
-import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -39,46 +37,21 @@ from ...runs import CloneResult
 from ...settings import KubernetesSettings
 from ...spec import Automation
 from ...steps.git_safety import redact_url
-from . import placement, security
+from . import names, placement, security
+from .names import dns_name, label_value, tag_labels
 
 BASE_CONTAINER = "base"  # the KubernetesPodOperator's name for the main container
 WORKSPACE = "/workspace"
 SOURCE_DIR = f"{WORKSPACE}/src"
 DEFAULT_MOUNT = "/artifacts"
 TOKEN_KEY = "token"
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 ENV_COMMIT = "AUTOMATION_COMMIT"
 ENV_OUTPUT = "MODEL_BUILD_OUTPUT"
 ENV_SOURCE_TARBALL = "MODEL_SOURCE_TARBALL"
 ENV_GIT_TOKEN = "GIT_TOKEN"
-_LABEL_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
-_DNS_BAD = re.compile(r"[^a-z0-9-]+")
 
 
 # ---------------------------------------------------------------------------------------------------- names
-
-
-def label_value(text: str, limit: int = 63) -> str:
-    """Kubernetes label syntax: <=63 of [A-Za-z0-9_.-], alphanumeric at both ends; a digest keeps long ones unique."""
-    clean = _LABEL_BAD.sub("-", text).strip("-_.")
-    if len(clean) > limit:
-        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-        clean = f"{clean[: limit - 9].rstrip('-_.')}-{digest}"
-    return clean
-
-
-def dns_name(text: str, limit: int = 63) -> str:
-    """DNS-1123 label (names of pods, Secrets, ServiceAccounts): lowercase alphanumerics and '-'."""
-    clean = _DNS_BAD.sub("-", text.lower()).strip("-")
-    if len(clean) > limit:
-        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-        clean = f"{clean[: limit - 9].rstrip('-')}-{digest}"
-    return clean or "x"
-
-
-def tag_labels(tags: list[str]) -> dict[str, str]:
-    """Each definition tag becomes ``tag.automations/<tag>: "true"`` (keys are queryable; values are not lists)."""
-    return {f"tag.automations/{key}": "true" for key in (label_value(t) for t in tags) if key}
 
 
 def artifact_mount(settings: KubernetesSettings) -> str:
@@ -134,7 +107,7 @@ def plan(automation: Automation, settings: KubernetesSettings) -> BuildPodPlan:
         namespace=settings.namespace,
         image=build.base_image or settings.build_image,
         labels=pod_labels(automation),
-        annotations={IRSA_ANNOTATION: build.assumed_iam_role} if build.assumed_iam_role else {},
+        annotations=names.irsa_annotations(build.assumed_iam_role),
         service_account=service_account(automation, settings),
         placement=placement.for_build(build, settings),
         env=_static_env(automation),
@@ -154,7 +127,7 @@ def plan(automation: Automation, settings: KubernetesSettings) -> BuildPodPlan:
 
 def pod_labels(automation: Automation) -> dict[str, str]:
     return {
-        "app.kubernetes.io/managed-by": "automations",
+        "app.kubernetes.io/managed-by": names.MANAGED_BY,
         "app.kubernetes.io/component": "build",
         "automations/automation": label_value(automation.name),
         "automations/model-id": label_value(automation.model_id),

@@ -11,8 +11,6 @@ Objects per automation and environment (namespace):
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -21,40 +19,17 @@ from model_runtime import contract
 from ... import serving_image
 from ...spec import AutoScalingConfig
 from . import availability, security
+from .names import MANAGED_BY, dns_label, irsa_annotations, label_value
 from .placement import Placement
 
-FIELD_MANAGER = "automations"
+FIELD_MANAGER = MANAGED_BY
 CONTAINER = "model"
 PORT_NAME = "http"
 ARTIFACT_DIR = serving_image.ARTIFACT_DIR  # where the serving image holds the artifact (result.json, model.pkl, src/)
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 UNBUILT = "unbuilt"  # commit/build placeholder when rendering without a build (the CLI's `render`)
 
 # The labels that mark an object as owned by one automation's variation (what rollout.prune selects on).
 OWNER_LABELS = ("app.kubernetes.io/managed-by", "app", "variation", "automation")
-
-_INVALID_DNS = re.compile(r"[^a-z0-9-]+")
-_INVALID_LABEL = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def dns_label(text: str, limit: int = 63) -> str:
-    """A DNS-1035 label (lowercase, starts with a letter, <= limit); a hash suffix keeps truncated names unique."""
-    name = _INVALID_DNS.sub("-", text.lower()).strip("-") or "x"
-    if not name[0].isalpha():
-        name = f"m-{name}"
-    if len(name) > limit:
-        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-        name = f"{name[: limit - 9].rstrip('-')}-{digest}"
-    return name
-
-
-def label_value(text: str) -> str:
-    """A label value: <= 63 of [A-Za-z0-9_.-], alphanumeric at both ends (build ids can be 270 characters)."""
-    value = _INVALID_LABEL.sub("-", text).strip("-_.")
-    if len(value) > 63:
-        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-        value = f"{value[:54].rstrip('-_.')}-{digest}"
-    return value or "none"
 
 
 @dataclass(frozen=True)
@@ -139,7 +114,7 @@ def service_account(plan: DeployPlan) -> Optional[dict[str, Any]]:
     if not plan.service_account_name:
         return None
     meta = _metadata(plan, plan.service_account_name, variation_labels(plan))
-    meta["annotations"] = {IRSA_ANNOTATION: plan.iam_role_arn}
+    meta["annotations"] = irsa_annotations(plan.iam_role_arn)
     return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}
 
 

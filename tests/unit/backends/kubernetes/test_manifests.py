@@ -7,7 +7,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import latest_version
 
-from automations.backends.kubernetes import deploy, manifests
+from automations.backends.kubernetes import deploy, manifests, names
 from automations.environments import Environment
 from automations.runs import ImageResult
 from automations.settings import get_settings
@@ -167,7 +167,7 @@ def test_iam_role_becomes_a_service_account_with_the_irsa_annotation():
     arn = "arn:aws:iam::123456789012:role/churn"
     objs = objects(automation(custom_iam_role_arn=arn))
     sa = by_kind(objs, "ServiceAccount")[0]
-    assert sa["metadata"]["annotations"] == {manifests.IRSA_ANNOTATION: arn}
+    assert sa["metadata"]["annotations"] == {names.IRSA_ANNOTATION: arn}
     assert by_kind(objs, "Deployment")[0]["spec"]["template"]["spec"]["serviceAccountName"] == sa["metadata"]["name"]
     assert not by_kind(objects(), "ServiceAccount")
 
