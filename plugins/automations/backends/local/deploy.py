@@ -66,10 +66,6 @@ def free_port(host: str) -> int:
         return sock.getsockname()[1]
 
 
-def connect_host(host: str) -> str:
-    return "127.0.0.1" if host in ("", "0.0.0.0") else ("::1" if host == "::" else host)
-
-
 def server_env(automation: Automation, build_id: str, runtime_path: str, base: dict[str, str]) -> dict:
     """``base`` without leaks (child_env), then model_env.server_env, then the build's runtime copy on PYTHONPATH."""
     return {**child_env(base), **model_env.server_env(automation, build_id), "PYTHONPATH": runtime_path}
@@ -83,7 +79,6 @@ def plan_server(
     host, build_id = settings.deploy_host, build.build_id
     runtime_path = build.runtime_path or str(Path(__file__).resolve().parents[3])
     log_name = f"{registry.key(automation.name, spec.variation_name)}--{safe_path_part(build_id)}.log"
-    port_host = f"[{connect_host(host)}]" if ":" in connect_host(host) else connect_host(host)
     return ServerPlan(
         automation=automation.name,
         variation=spec.variation_name,
@@ -93,7 +88,7 @@ def plan_server(
         cwd=str(artifact),
         host=host,
         port=port,
-        endpoint=f"http://{port_host}:{port}",
+        endpoint=gateway.url(host, port),  # the any-address is reached on loopback
         log_file=str(settings.deployments_dir / "logs" / log_name),
         artifact=str(artifact),
         timeout_s=spec.deployment_timeout or settings.deploy_timeout_s,

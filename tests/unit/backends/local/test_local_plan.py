@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from automations.backends.local.build import runtime_env
-from automations.backends.local.deploy import connect_host, plan_server, server_env
+from automations.backends.local.deploy import plan_server, server_env
 from automations.backends.local.environment import BuildEnv, venv_command
+from automations.gateway.control import connect_host
 from automations.settings import get_settings
 from automations.spec import Automation
 from model_runtime import contract
