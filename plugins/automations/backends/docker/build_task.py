@@ -21,10 +21,9 @@ from docker.types import Mount
 
 from model_runtime import contract
 
-from ... import artifacts, ids
-from ...artifacts import upload_tree
+from ... import artifacts, ids, runtime_package
 from ...runs import BuildResult, RunInputs
-from ...settings import PLUGINS_DIR, DockerSettings
+from ...settings import DockerSettings
 from . import plan as paths
 from .diagnose import failure_reason, log_tail
 from .install_phase import InstallFailed, ensure_deps_image
@@ -128,7 +127,7 @@ class DockerBuildOperator(DockerOperator):
         self.mounts = [
             Mount(paths.SOURCE_DIR, str(source), "bind"),
             Mount(paths.OUTPUT_DIR, str(output), "bind"),
-            Mount(paths.RUNTIME_DIR, str(PLUGINS_DIR / contract.MODULE), "bind", read_only=True),
+            Mount(paths.RUNTIME_DIR, str(runtime_package.MODULE_DIR), "bind", read_only=True),
         ]
         # Set here, after templating: parameters are user text and must not go through Jinja.
         self.environment = {**self.plan.environment, contract.ENV_BUILD_ID: build_id}
@@ -172,7 +171,7 @@ class DockerBuildOperator(DockerOperator):
         return BuildResult(
             metrics=result.metrics,
             build_id=build_id,
-            artifact_uri=upload_tree(output, target),
+            artifact_uri=artifacts.upload_tree(output, target),
             commit=commit,
             build_image=self.image,
             tests=result.tests,

@@ -19,7 +19,8 @@ from typing import Any, Optional
 from model_runtime import contract
 from model_runtime.install import find_dependency_file
 
-from ...settings import PLUGINS_DIR, DockerSettings
+from ... import runtime_package
+from ...settings import DockerSettings
 from .paths import PYTHON, RUNTIME_DIR, RUNTIME_ROOT, SOURCE_DIR
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def deps_key(base_image_id: str, source: Path, main_dir: str, dependency_file: O
     path = find_dependency_file(source, main_dir, dependency_file)
     digest.update(path.read_bytes() if path else b"<none>")
     for name in _INSTALLER_FILES:
-        digest.update(b"\0" + (PLUGINS_DIR / contract.MODULE / name).read_bytes())
+        digest.update(b"\0" + (runtime_package.MODULE_DIR / name).read_bytes())
     return digest.hexdigest()[:20]
 
 
@@ -115,7 +116,7 @@ def _mounts(source: Path, plan: InstallPlan, settings: DockerSettings) -> list[A
     cache.mkdir(parents=True, exist_ok=True)
     mounts = [
         Mount(SOURCE_DIR, str(source), "bind"),
-        Mount(RUNTIME_DIR, str(PLUGINS_DIR / contract.MODULE), "bind", read_only=True),
+        Mount(RUNTIME_DIR, str(runtime_package.MODULE_DIR), "bind", read_only=True),
         Mount(PIP_CACHE, str(cache), "bind"),
     ]
     if plan.wheelhouse:
