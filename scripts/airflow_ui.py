@@ -165,7 +165,7 @@ def _children(pid: int) -> list[psutil.Process]:
 
 def serving() -> dict[tuple[str, str], int]:
     """Live local model servers: (automation, variation) -> pid."""
-    from automations.backends.local import registry
+    from automations.gateway import registry
     from automations.settings import get_settings
 
     found = registry.all_deployments(get_settings().deployments_dir)
@@ -187,7 +187,7 @@ def stop_new_servers(before: dict[tuple[str, str], int], gateway_before: int | N
 
     for (automation, variation), pid in serving().items():
         if before.get((automation, variation)) != pid:
-            undeploy(get_settings(), automation, variation)
+            undeploy(get_settings().local, automation, variation)
             print(f"stopped the model server of {automation}/{variation} (pid {pid}), deployed while Airflow ran")
     gateway = gateway_pid()
     if gateway is not None and gateway != gateway_before:
