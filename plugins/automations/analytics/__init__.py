@@ -5,7 +5,17 @@ created from the ``Table`` definitions in tables.py when first needed or by ``py
 """
 
 from .query import BIND_NAMES, ThresholdQueryError, run_threshold
-from .rows import BuildRow, BuildStatus, DeploymentRow, DeployStatus, MetricCheckRow, RunKey, TriggerHistory, VerdictRow
+from .rows import (
+    BuildRow,
+    BuildStatus,
+    DeploymentRow,
+    DeployStatus,
+    IntegrationRow,
+    MetricCheckRow,
+    RunKey,
+    TriggerHistory,
+    VerdictRow,
+)
 from .store import AnalyticsStore, open_store
 
 __all__ = [
@@ -15,6 +25,7 @@ __all__ = [
     "BuildStatus",
     "DeployStatus",
     "DeploymentRow",
+    "IntegrationRow",
     "MetricCheckRow",
     "RunKey",
     "ThresholdQueryError",

@@ -42,6 +42,7 @@ class BuildRow:
     artifact: Optional[str] = None
     started: Optional[datetime] = None
     finished: Optional[datetime] = None
+    warnings: tuple[str, ...] = ()  # what the install changed (BuildResult.warnings)
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,14 @@ class TriggerHistory:
 
     last_fired_at: Optional[datetime]
     recovered_since: bool
+
+
+@dataclass(frozen=True)
+class IntegrationRow:
+    """A deploy's tests/it/ outcome (runs.IntegrationTests) in the ``integration_tests`` table."""
+
+    key: RunKey
+    status: str
+    reason: str = ""
+    tests: dict[str, int] = field(default_factory=dict)
+    at: datetime = field(default_factory=utcnow)

@@ -6,6 +6,7 @@ only other dialect differences live in ``query.py``'s read-only guards.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterable, Mapping
@@ -18,7 +19,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from . import tables as t
 from .connection import AnalyticsTarget, resolve
 from .retry import retrying_write
-from .rows import BuildRow, DeploymentRow, MetricCheckRow, RunKey, TriggerHistory, VerdictRow, utcnow
+from .rows import BuildRow, DeploymentRow, IntegrationRow, MetricCheckRow, RunKey, TriggerHistory, VerdictRow, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -89,7 +90,9 @@ class AnalyticsStore:
             _SCHEMA_READY.add(self.target.url)
 
     @retrying_write
-    def record_build(self, row: BuildRow, metrics: Mapping[str, float] | None = None) -> None:
+    def record_build(
+        self, row: BuildRow, metrics: Mapping[str, float] | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
         values = {
             **_key(row.key),
             "status": row.status.value,
@@ -98,16 +101,29 @@ class AnalyticsStore:
             "artifact": row.artifact,
             "started": row.started,
             "finished": row.finished,
+            "warnings": json.dumps(list(row.warnings)) if row.warnings else None,
         }
         logged_at = row.finished or utcnow()
         metric_rows = [
             {**_key(row.key), "commit": row.commit, "metric_name": name, "value": float(value), "logged_at": logged_at}
             for name, value in (metrics or {}).items()
         ]
+        param_rows = [
+            {
+                **_key(row.key),
+                "commit": row.commit,
+                "param_name": str(name),
+                "value": json.dumps(value),
+                "logged_at": logged_at,
+            }
+            for name, value in (params or {}).items()
+        ]
         with self._begin() as conn:
             conn.execute(insert(t.builds), values)
             if metric_rows:
                 conn.execute(insert(t.build_metrics), metric_rows)
+            if param_rows:
+                conn.execute(insert(t.build_params), param_rows)
 
     @retrying_write
     def record_verdicts(self, key: RunKey, rows: Iterable[VerdictRow], forced: bool) -> None:
@@ -134,6 +150,13 @@ class AnalyticsStore:
         if values:
             with self._begin() as conn:
                 conn.execute(insert(t.deployments), values)
+
+    @retrying_write
+    def record_integration_tests(self, row: IntegrationRow) -> None:
+        counts = {k: row.tests.get(k) for k in ("passed", "failed", "skipped")}
+        values = {**_key(row.key), "status": row.status, "reason": row.reason, **counts, "at": row.at}
+        with self._begin() as conn:
+            conn.execute(insert(t.integration_tests), values)
 
     @retrying_write
     def record_metric_check(self, row: MetricCheckRow) -> None:

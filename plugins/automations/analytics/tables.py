@@ -92,6 +92,7 @@ builds = Table(
     Column("artifact", Text),
     Column("started", Timestamp),
     Column("finished", Timestamp),
+    Column("warnings", Text),  # JSON list: what the install changed about the dependencies (model_runtime)
     Index("builds_build", "build_id"),
     Index("builds_automation", "automation", "id"),  # the Models view reads each automation's newest rows first
     sqlite_autoincrement=True,
@@ -108,6 +109,21 @@ build_metrics = Table(
     Column("logged_at", Timestamp, nullable=False),
     Index("build_metrics_build", "build_id", "metric_name"),
     Index("build_metrics_automation", "automation", "id"),
+    sqlite_autoincrement=True,
+)
+
+# BuildSpecifications.parameters and what qwak/frogml log_param logged; the value as JSON text (int, str, ...).
+build_params = Table(
+    "build_params",
+    metadata,
+    _id(),
+    *_run_key(build_id_nullable=False),
+    Column("commit", Text),
+    Column("param_name", Text, nullable=False),
+    Column("value", Text),
+    Column("logged_at", Timestamp, nullable=False),
+    Index("build_params_build", "build_id", "param_name"),
+    Index("build_params_automation", "automation", "id"),
     sqlite_autoincrement=True,
 )
 
@@ -145,6 +161,22 @@ deployments = Table(
     Index("deployments_variation", "model_id", "variation", "status"),
     Index("deployments_automation", "automation", "id"),
     Index("deployments_run", "automation", "dag_run_id"),
+    sqlite_autoincrement=True,
+)
+
+# One row per deploy's tests/it/ run (or the reason it did not run); they never fail the deploy.
+integration_tests = Table(
+    "integration_tests",
+    metadata,
+    _id(),
+    *_run_key(),
+    Column("status", Text, nullable=False),
+    Column("passed", Integer),
+    Column("failed", Integer),
+    Column("skipped", Integer),
+    Column("reason", Text),
+    Column("at", Timestamp, nullable=False),
+    Index("integration_tests_run", "automation", "dag_run_id"),
     sqlite_autoincrement=True,
 )
 

@@ -11,9 +11,9 @@ A failure writes the same rows with status ``failed``, or ``rolled_back`` when t
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from ..analytics import DeploymentRow, DeployStatus, RunKey, open_store
+from ..analytics import DeploymentRow, DeployStatus, IntegrationRow, RunKey, open_store
 from ..backends import backend_module
 from ..backends.errors import DeployFailed, RolledBack
 from ..runs import BuildResult, DeployResult, ImageResult, IntegrationTests
@@ -47,6 +47,7 @@ def run_deploy(
     store.record_deployments(rows, dag_run_id)
     if image and image.image:
         store.set_build_image(build.build_id, image.image)
+    record_integration_tests(store, automation, build, dag_run_id, result)
     targets = ", ".join(f"{r.environment} ({r.target})" for r in rows)
     log.info("%s: deployed build %s to %s", automation.name, build.build_id, targets)
     return result
@@ -67,6 +68,22 @@ def with_integration_outcome(result: DeployResult, backend: str) -> DeployResult
     )
     (log.warning if tested.status == "failed" else log.info)("%s (integration tests never fail the deploy)", text)
     return result.model_copy(update={"integration_tests": tested})
+
+
+def record_integration_tests(
+    store: Any, automation: LoadedAutomation, build: BuildResult, dag_run_id: str, result: DeployResult
+) -> None:
+    """The tests/it/ outcome in ``integration_tests``; a failed write is logged, never raised (they never fail)."""
+    tested = result.integration_tests
+    if tested is None:
+        return
+    key = RunKey(automation.name, automation.spec.model_id, dag_run_id, build.build_id)
+    try:
+        store.record_integration_tests(IntegrationRow(key, tested.status, tested.reason, dict(tested.tests)))
+    except Exception:
+        log.exception(
+            "ANALYTICS WRITE FAILED: the tests/it/ outcome of %s is NOT in the analytics store", automation.name
+        )
 
 
 def _record_failure(

@@ -38,7 +38,7 @@ def record_build_safely(
     """Write the build's rows; a failed write is logged loudly, never raised (the build's outcome must stand)."""
     try:
         row, metrics = build_row(automation, run_id, build, clone_commit, status, started, utcnow())
-        open_store(settings_factory()).record_build(row, metrics)
+        open_store(settings_factory()).record_build(row, metrics, build.params if build else None)
     except Exception:
         log.exception(
             "ANALYTICS WRITE FAILED: the %s build of %s (run %s) is NOT in the analytics store",
@@ -68,7 +68,8 @@ def build_row(
     commit = build.commit if build else clone_commit
     build_id = build.build_id if build else (make_build_id(automation.name, commit, run_id) if commit else None)
     key = RunKey(automation.name, automation.spec.model_id, run_id, build_id)
-    row = BuildRow(key, status, commit, None, build.artifact_uri if build else None, started, finished)
+    artifact, warnings = (build.artifact_uri, tuple(build.warnings)) if build else (None, ())
+    row = BuildRow(key, status, commit, None, artifact, started, finished, warnings)
     return row, numeric_metrics(automation.name, build.metrics if build else {})
 
 

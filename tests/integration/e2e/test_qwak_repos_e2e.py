@@ -13,7 +13,9 @@ One DAG run and one deployment per repo (module-scoped). uv's wheel cache for th
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +91,19 @@ def run(request, e2e):
         "build": xcom(e2e, name, "build"),
         "deploy": xcom(e2e, name, "deploy"),
         "record": current_deployment(e2e, name),
+        "analytics": analytics_rows(e2e["tmp"] / "analytics.db", name),
     }
+
+
+def analytics_rows(db: Path, name: str) -> dict:
+    """The build record in the analytics store (AIRFLOW_CONN_MODEL_ANALYTICS of support.airflow_env)."""
+    with sqlite3.connect(db) as conn:
+        params = conn.execute("SELECT param_name, value FROM build_params WHERE automation = ?", (name,)).fetchall()
+        [(warnings,)] = conn.execute("SELECT warnings FROM builds WHERE automation = ?", (name,)).fetchall()
+        tested = conn.execute(
+            "SELECT status, passed, failed, reason FROM integration_tests WHERE automation = ?", (name,)
+        ).fetchall()
+    return {"params": {k: json.loads(v) for k, v in params}, "warnings": json.loads(warnings or "[]"), "it": tested}
 
 
 def test_the_repo_builds_passes_the_gate_and_deploys(run):
@@ -114,6 +128,7 @@ def test_logged_params_land_beside_the_metrics(run):
     params = run["build"]["params"]
     assert {k: params[k] for k in expected} == expected
     assert params["max_depth"] in (4, "4")  # BuildSpecifications.parameters are params too
+    assert run["analytics"]["params"] == params  # the build record: build_params beside build_metrics
 
 
 def test_dependency_warnings_are_in_the_log_and_the_build_record(run):
@@ -125,6 +140,7 @@ def test_dependency_warnings_are_in_the_log_and_the_build_record(run):
         assert any("relaxed 'numpy=>1.20' to 'numpy'" in w for w in warnings), warnings
     for warning in warnings:
         assert f"model_runtime install: WARNING: {warning}" in run["log"]
+    assert run["analytics"]["warnings"] == warnings  # builds.warnings
 
 
 def test_the_schema_and_the_integration_tests_are_recorded(run):
@@ -132,6 +148,8 @@ def test_the_schema_and_the_integration_tests_are_recorded(run):
     if run["name"] == "qwak_conda_churn":
         assert [f["name"] for f in run["build"]["api_schema"]["inputs"]] == ["tenure", "monthly_charges"]
         assert tested == {"status": "passed", "reason": "", "tests": {"passed": 1, "failed": 0, "skipped": 0}}
+        assert run["analytics"]["it"] == [("passed", 1, 0, "")]
     else:
         assert run["build"]["api_schema"] is None
         assert tested["status"] == "skipped" and "no tests/it/" in tested["reason"]
+        assert [row[0] for row in run["analytics"]["it"]] == ["skipped"]

@@ -21,7 +21,15 @@ ROLE = "automations_test"
 PASSWORD = "automations-test-pw"
 PORT = 5432
 APT = ["apt-get", "-o", "DPkg::Lock::Timeout=600"]
-TABLES = ("builds", "build_metrics", "gate_verdicts", "deployments", "metric_checks")
+TABLES = (
+    "builds",
+    "build_metrics",
+    "build_params",
+    "gate_verdicts",
+    "deployments",
+    "integration_tests",
+    "metric_checks",
+)
 
 
 def _unavailable(reason: str) -> None:

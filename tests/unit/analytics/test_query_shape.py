@@ -52,7 +52,9 @@ def _columns(dialect) -> dict[str, list[str]]:
 def test_both_dialects_define_the_same_tables_and_columns():
     postgres, sqlite = _columns(postgresql.dialect()), _columns(sqlite_dialect.dialect())
     assert postgres == sqlite
-    assert set(postgres) == {"builds", "build_metrics", "gate_verdicts", "deployments", "metric_checks"}
+    assert set(postgres) == {
+        "builds", "build_metrics", "build_params", "gate_verdicts", "deployments", "integration_tests", "metric_checks"
+    }
     assert postgres["deployments"] == [
         "id", "automation", "model_id", "variation", "environment", "build_id", "target", "status", "dag_run_id", "at"
     ]
