@@ -55,11 +55,13 @@ def run_deploy(
 
 def with_integration_outcome(result: DeployResult, backend: str) -> DeployResult:
     """The result with its tests/it/ outcome logged; a backend that does not run them gets a skip with the reason."""
-    tested = result.integration_tests or IntegrationTests(
-        status="skipped",
-        reason=f"the {backend} backend does not run tests/it/ yet (only the local backend has the build's "
-        "environment on the worker)",
+    why = (
+        "the deploy reported no tests/it/ outcome"
+        if backend == "local"
+        else f"the {backend} backend does not run tests/it/ yet (only the local backend has the build's "
+        "environment on the worker)"
     )
+    tested = result.integration_tests or IntegrationTests(status="skipped", reason=why)
     counts = ", ".join(f"{n} {k}" for k, n in tested.tests.items())
     text = (
         f"tests/it/ {tested.status}"

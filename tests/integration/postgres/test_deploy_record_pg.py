@@ -38,7 +38,10 @@ def test_fake_backend_deploy_records_one_row_per_environment(analytics_env, auto
     _fake_backend(monkeypatch, lambda *a: DeployResult(endpoint="http://127.0.0.1:9001"))
     automation = automation_factory(environments=["staging", "prod"], variation_name="blue")
     result = deploy_step.run_deploy(automation, BUILD, None, "run-1", get_settings())
-    assert result == DeployResult(endpoint="http://127.0.0.1:9001")
+    # The step returns the backend's result plus the tests/it/ outcome (a skip, since this backend reported none).
+    assert result.model_copy(update={"integration_tests": None}) == DeployResult(endpoint="http://127.0.0.1:9001")
+    assert result.integration_tests is not None and result.integration_tests.status == "skipped"
+    assert result.integration_tests.reason == "the deploy reported no tests/it/ outcome"
     assert _deployments(analytics_env) == [
         ("churn", "churn_model", "blue", "staging", "churn-abc-123", "http://127.0.0.1:9001", "deployed", "run-1"),
         ("churn", "churn_model", "blue", "prod", "churn-abc-123", "http://127.0.0.1:9001", "deployed", "run-1"),
