@@ -130,18 +130,18 @@ def metric_value(metrics: Mapping[str, Any], name: str, who: str) -> float:
     return float(value)
 
 
-def compared(condition: Condition, actual: float, threshold: float, source: str) -> ConditionResult:
+def _result(condition: Condition, actual: Optional[float], threshold: Optional[float], source: str, passed: bool,
+            **text: str) -> ConditionResult:
+    """The row of one condition: what the condition itself says (text, metric, direction), then its outcome."""
     direction = condition.direction
     return ConditionResult(
-        describe(condition),
-        condition.metric_name,
-        direction.value,
-        direction.symbol,
-        actual,
-        threshold,
-        source,
-        direction.compare(actual, threshold),
+        describe(condition), condition.metric_name, direction.value, direction.symbol, actual, threshold, source,
+        passed, **text,
     )
+
+
+def compared(condition: Condition, actual: float, threshold: float, source: str) -> ConditionResult:
+    return _result(condition, actual, threshold, source, condition.direction.compare(actual, threshold))
 
 
 def first_deploy(condition: DeployedBuildMetric, actual: float, model_id: str, passes: bool) -> ConditionResult:
@@ -151,31 +151,9 @@ def first_deploy(condition: DeployedBuildMetric, actual: float, model_id: str, p
         f"yet: the first deploy {'passes' if passes else 'fails'} (AUTOMATIONS_FIRST_DEPLOY_PASSES="
         f"{'true' if passes else 'false'})"
     )
-    direction = condition.direction
-    return ConditionResult(
-        describe(condition),
-        condition.metric_name,
-        direction.value,
-        direction.symbol,
-        actual,
-        None,
-        FIRST_DEPLOY,
-        passes,
-        note=note,
-    )
+    return _result(condition, actual, None, FIRST_DEPLOY, passes, note=note)
 
 
 def unevaluated(condition: Condition, error: str) -> ConditionResult:
     """A condition that could not be evaluated: it fails, and says why."""
-    direction = condition.direction
-    return ConditionResult(
-        describe(condition),
-        condition.metric_name,
-        direction.value,
-        direction.symbol,
-        None,
-        None,
-        "",
-        False,
-        error=error,
-    )
+    return _result(condition, None, None, "", False, error=error)
