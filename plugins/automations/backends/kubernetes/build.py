@@ -109,13 +109,14 @@ def final_pod(read_pod, pod, remote_pod, exc: Exception) -> dict | None:
 
     if isinstance(exc, ApiException) and exc.status == 404:
         return None
-    last = ApiClient().sanitize_for_serialization(remote_pod) if remote_pod is not None else None
+    as_dict = ApiClient().sanitize_for_serialization
+    last = as_dict(remote_pod) if remote_pod is not None else None
     if last and (last.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
         return last
     if pod is None:  # never created: nothing was disrupted
         return {"status": {}}
     try:
-        return ApiClient().sanitize_for_serialization(read_pod(pod))
+        return as_dict(read_pod(pod))
     except ApiException as read_error:
         return None if read_error.status == 404 else last or {"status": {}}
 
