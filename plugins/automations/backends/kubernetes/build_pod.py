@@ -171,12 +171,7 @@ def pod_template(p: BuildPodPlan) -> dict[str, Any]:
     }
     if p.service_account:
         spec["serviceAccountName"] = p.service_account
-    if p.placement.node_selector:
-        spec["nodeSelector"] = dict(p.placement.node_selector)
-    if p.placement.affinity:
-        spec["affinity"] = p.placement.affinity
-    if p.placement.tolerations:
-        spec["tolerations"] = [dict(t) for t in p.placement.tolerations]
+    spec.update(p.placement.pod_fields)
     metadata = {"name": p.name, "namespace": p.namespace, "labels": dict(p.labels), "annotations": dict(p.annotations)}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": security.secure_pod_spec(spec)}
 

@@ -180,13 +180,7 @@ def _pod_spec(plan: DeployPlan) -> dict[str, Any]:
         spec["imagePullSecrets"] = [{"name": plan.pull_secret}]
     if plan.service_account_name:
         spec["serviceAccountName"] = plan.service_account_name
-    if plan.placement.node_selector:
-        spec["nodeSelector"] = dict(plan.placement.node_selector)
-    if plan.placement.tolerations:
-        spec["tolerations"] = [dict(t) for t in plan.placement.tolerations]
-    if plan.placement.affinity:
-        spec["affinity"] = plan.placement.affinity
-    return spec
+    return {**spec, **plan.placement.pod_fields}
 
 
 def scrape_annotations(plan: DeployPlan) -> dict[str, str]:

@@ -54,6 +54,17 @@ class Placement:
             node["preferredDuringSchedulingIgnoredDuringExecution"] = [dict(p) for p in self.preferred]
         return {"nodeAffinity": node} if node else {}
 
+    @property
+    def pod_fields(self) -> dict[str, Any]:
+        """The pod spec's ``nodeSelector``, ``affinity`` and ``tolerations``, each only when it holds something:
+        the one place that puts a placement into a pod (build pods and serving Deployments alike)."""
+        fields = {
+            "nodeSelector": dict(self.node_selector),
+            "affinity": self.affinity,
+            "tolerations": [dict(t) for t in self.tolerations],
+        }
+        return {key: value for key, value in fields.items() if value}
+
     def overlay(self, other: Placement) -> Placement:
         """``other`` on top of ``self``: its resources win key by key; selectors and tolerations add up."""
         return Placement(

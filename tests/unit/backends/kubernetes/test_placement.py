@@ -17,6 +17,7 @@ def kube():
     """The kubernetes slice as the environment sets it now (tests change AUTOMATIONS_K8S_* with monkeypatch)."""
     return get_settings().kubernetes
 
+
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 
 
@@ -206,6 +207,21 @@ def test_overlay_adds_selectors_and_dedupes_tolerations():
     assert merged.requests == {"cpu": "2"} and merged.node_selector == {"a": "1", "b": "2"}
     assert merged.tolerations == (GPU_TOLERATION,)
     assert a.node_selector == {"a": "1"}  # inputs unchanged
+
+
+def test_pod_fields_hold_only_what_the_placement_has():
+    spot = {"key": "spot", "operator": "In", "values": ["true"]}
+    full = placement.Placement(
+        node_selector={"pool": "gpu"}, tolerations=(GPU_TOLERATION,), preferred=({"weight": 100, "preference": spot},)
+    )
+    assert full.pod_fields == {
+        "nodeSelector": {"pool": "gpu"},
+        "affinity": {
+            "nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "preference": spot}]}
+        },
+        "tolerations": [GPU_TOLERATION],
+    }
+    assert placement.Placement(requests={"cpu": "1"}).pod_fields == {}
 
 
 def test_gpu_label_table_for_the_readme(capsys):
