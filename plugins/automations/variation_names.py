@@ -10,20 +10,14 @@ Pure: the loader calls ``collisions`` over everything it loaded and drops the la
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .dns_spelling import dns_spelling
 from .spec import Automation
 
-_NOT_DNS = re.compile(r"[^a-z0-9-]+")
 DEFAULT_ENVIRONMENT = "<default>"
-
-
-def kubernetes_spelling(text: str) -> str:
-    """What a name becomes in a Kubernetes object name (the rule the kubernetes backend's dns_label applies)."""
-    return _NOT_DNS.sub("-", text.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -34,7 +28,7 @@ class Target:
 
     @property
     def spelled(self) -> tuple[str, str]:
-        return kubernetes_spelling(self.model_id), kubernetes_spelling(self.variation)
+        return dns_spelling(self.model_id), dns_spelling(self.variation)
 
 
 def target(spec: Automation) -> Target | None:

@@ -60,3 +60,23 @@ def test_a_shared_environment_is_enough_to_collide(tmp_path):
     )
     problems = [e for e in load([tmp_path]).errors if e.path == "action.deployment_spec.variation_name"]
     assert len(problems) == 1 and problems[0].file.endswith("two.yaml")
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        (("churn", "A"), ("churn", "a"), True),
+        (("churn", "ab_test"), ("Churn", "ab-test"), True),
+        (("churn", "a.b"), ("churn", "a__b"), True),
+        (("churn", "ab"), ("churn", "a-b"), False),
+    ],
+)
+def test_a_collision_is_exactly_two_variations_getting_one_deployment_name(a, b, same):
+    """The loader's check and the kubernetes backend spell names by the one rule (dns_spelling.py)."""
+    from automations.backends.kubernetes.names import dns_label
+    from automations.variation_names import Target
+
+    spelled = [Target(model, variation, frozenset()).spelled for model, variation in (a, b)]
+    deployments = [dns_label(f"{model}-{variation}") for model, variation in (a, b)]
+    assert (spelled[0] == spelled[1]) is same
+    assert (deployments[0] == deployments[1]) is same

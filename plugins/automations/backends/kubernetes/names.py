@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ...dns_spelling import dns_spelling
+
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"  # EKS's webhook reads the role from the ServiceAccount's annotation
 MANAGED_BY = "automations"  # the app.kubernetes.io/managed-by value (and server-side apply's field manager)
 LIMIT = 63
 
 _LABEL_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
-_DNS_BAD = re.compile(r"[^a-z0-9-]+")
 
 
 def _fit(clean: str, text: str, limit: int, ends: str) -> str:
@@ -37,12 +38,12 @@ def label_value(text: str, limit: int = LIMIT) -> str:
 
 def dns_name(text: str, limit: int = LIMIT) -> str:
     """RFC 1123 label (pods, Secrets, ServiceAccounts): lowercase alphanumerics and '-'."""
-    return _fit(_DNS_BAD.sub("-", text.lower()).strip("-"), text, limit, "-") or "x"
+    return _fit(dns_spelling(text), text, limit, "-") or "x"
 
 
 def dns_label(text: str, limit: int = LIMIT) -> str:
     """RFC 1035 label (Services, and the Deployment and ServiceAccount named after one): starts with a letter."""
-    name = _DNS_BAD.sub("-", text.lower()).strip("-") or "x"
+    name = dns_spelling(text) or "x"
     if not name[0].isalpha():
         name = f"m-{name}"
     return _fit(name, text, limit, "-")

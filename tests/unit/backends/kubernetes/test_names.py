@@ -45,3 +45,13 @@ def test_one_irsa_annotation_for_the_build_and_the_deploy_service_accounts():
     arn = "arn:aws:iam::123456789012:role/model"
     assert names.irsa_annotations(arn) == {"eks.amazonaws.com/role-arn": arn}
     assert names.irsa_annotations("") == {}
+
+
+@pytest.mark.parametrize(
+    "text, spelled", [("Churn_Model", "churn-model"), ("--a  b--", "a-b"), ("é", ""), ("9x", "9x")]
+)
+def test_dns_names_start_from_the_one_backend_neutral_spelling(text, spelled):
+    from automations.dns_spelling import dns_spelling
+
+    assert dns_spelling(text) == spelled
+    assert names.dns_name(text) == (spelled or "x")
