@@ -5,9 +5,9 @@ Not for secrets: those are looked up at run time through the ``*_secret`` fields
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 _REFERENCE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
@@ -17,21 +17,21 @@ class UnknownVariable(ValueError):
     pass
 
 
-def builtin_variables() -> dict[str, str]:
-    from .settings import PROJECT_ROOT, get_settings
+def variables_for(state_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """What ``${NAME}`` may name: the environment, plus two of the project's own paths unless it sets them."""
+    from .settings import PROJECT_ROOT
 
-    return {"AUTOMATIONS_PROJECT_ROOT": str(PROJECT_ROOT), "AUTOMATIONS_STATE_DIR": str(get_settings().state_dir)}
+    return {"AUTOMATIONS_PROJECT_ROOT": str(PROJECT_ROOT), "AUTOMATIONS_STATE_DIR": str(state_dir), **environ}
 
 
-def interpolate(value: Any, variables: Mapping[str, str] | None = None) -> Any:
+def interpolate(value: Any, variables: Mapping[str, str]) -> Any:
     """Return a copy of ``value`` with every reference in its strings replaced; the input is left unchanged."""
-    lookup = {**builtin_variables(), **os.environ} if variables is None else variables
     if isinstance(value, str):
-        return _REFERENCE.sub(lambda m: _resolve(m, lookup), value)
+        return _REFERENCE.sub(lambda m: _resolve(m, variables), value)
     if isinstance(value, list):
-        return [interpolate(v, lookup) for v in value]
+        return [interpolate(v, variables) for v in value]
     if isinstance(value, dict):
-        return {k: interpolate(v, lookup) for k, v in value.items()}
+        return {k: interpolate(v, variables) for k, v in value.items()}
     return value
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import yaml
 from pydantic import ValidationError
 
+from .definition_inputs import DefinitionInputs
 from .definition_limits import shape_problem
 from .errors import DefinitionError, from_validation_error
 from .interpolate import UnknownVariable, interpolate
@@ -79,13 +80,15 @@ def load_definitions(settings: Settings, paths: Iterable[Path] = (), only: Optio
     """The definitions under ``paths`` (default: ``settings.automations_dir``), their environments checked.
 
     ``only`` is the fast path of a task run: just the definition of that name, when its file is named after it.
+    The environment is read here, once, for the ``${NAME}`` references of the whole load.
     """
-    paths = list(paths)
+    paths, inputs = list(paths), DefinitionInputs.of(settings, os.environ)
     if paths:
-        return check_environments(load(paths, root=_defaults_root(paths, settings.automations_dir)), settings)
-    found = _load_by_file_name(settings.automations_dir, only) if only else None
+        root = _defaults_root(paths, settings.automations_dir)
+        return check_environments(load(paths, root=root, inputs=inputs), settings)
+    found = _load_by_file_name(settings.automations_dir, only, inputs) if only else None
     if found is None:
-        found = load([settings.automations_dir], root=settings.automations_dir, cache=_cache(settings))
+        found = load([settings.automations_dir], root=settings.automations_dir, cache=_cache(settings), inputs=inputs)
     return check_environments(found, settings)
 
 
@@ -105,10 +108,10 @@ def _cache(settings: Settings) -> Optional[DefinitionCache]:
     return DefinitionCache(settings.state_dir / CACHE_DIR, settings.automations_dir)
 
 
-def _load_by_file_name(folder: Path, name: str) -> Optional[LoadResult]:
+def _load_by_file_name(folder: Path, name: str, inputs: DefinitionInputs) -> Optional[LoadResult]:
     for suffix in SUFFIXES:
         for candidate in folder.rglob(f"{name}{suffix}"):
-            automations, errors = load_file(candidate.resolve(), folder.resolve())
+            automations, errors = load_file(candidate.resolve(), folder.resolve(), inputs)
             if any(a.name == name for a in automations):
                 return LoadResult([a for a in automations if a.name == name], errors)
     return None
@@ -154,7 +157,9 @@ def _environment_problems(automation: LoadedAutomation, known: list[str], settin
     ]
 
 
-def load(paths: Iterable[Path], root: Path | None = None, cache: DefinitionCache | None = None) -> LoadResult:
+def load(
+    paths: Iterable[Path], root: Path | None = None, cache: DefinitionCache | None = None, *, inputs: DefinitionInputs
+) -> LoadResult:
     """Load every definition below ``paths``; ``root`` bounds how far up ``_defaults.yaml`` files are looked for.
 
     With a ``cache`` (whose root must be ``root``), unchanged files reuse their validated result.
@@ -163,7 +168,7 @@ def load(paths: Iterable[Path], root: Path | None = None, cache: DefinitionCache
     result = LoadResult()
     seen: dict[str, Path] = {}
     for file in discover(paths):
-        automations, errors = _load_file_cached(file, root or _common_root(paths), cache)
+        automations, errors = _load_file_cached(file, root or _common_root(paths), cache, inputs)
         result.errors.extend(errors)
         for automation in automations:
             if automation.name in seen:
@@ -203,16 +208,16 @@ def _duplicate(result: LoadResult, new: LoadedAutomation, seen: dict[str, Path])
 
 
 def _load_file_cached(
-    file: Path, root: Path, cache: DefinitionCache | None
+    file: Path, root: Path, cache: DefinitionCache | None, inputs: DefinitionInputs
 ) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
     key = cache.key(file) if cache is not None else None
     if cache is None or key is None:
-        return load_file(file, root)
+        return load_file(file, root, inputs)
     hit = cache.get(key)
     if hit is not None:
         specs, errors = hit
         return [LoadedAutomation(spec, file) for spec in specs], list(errors)
-    automations, errors = load_file(file, root)
+    automations, errors = load_file(file, root, inputs)
     cache.put(key, ([a.spec for a in automations], errors))
     return automations, errors
 
@@ -222,21 +227,23 @@ def _common_root(paths: list[Path]) -> Path:
     return min(dirs, key=lambda d: len(d.parts))
 
 
-def load_file(file: Path, root: Path) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
+def load_file(file: Path, root: Path, inputs: DefinitionInputs) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
     try:
-        return _load_file(file, root)
+        return _load_file(file, root, inputs)
     except (Exception, RecursionError, MemoryError) as exc:  # the last line of defence: this file's error only
         return [], [DefinitionError(display(file), "", f"could not be loaded: {type(exc).__name__}: {exc}"[:500])]
 
 
-def _load_file(file: Path, root: Path) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
+def _load_file(
+    file: Path, root: Path, inputs: DefinitionInputs
+) -> tuple[list[LoadedAutomation], list[DefinitionError]]:
     try:
-        defaults = _defaults_for(file, root)
+        defaults = _defaults_for(file, root, inputs)
     except DefinitionLoadError as exc:
         return [], [exc.error]
     loader = _load_python if file.suffix == ".py" else _load_yaml
     try:
-        raw_items = list(loader(file))
+        raw_items = list(loader(file, inputs))
     except DefinitionLoadError as exc:
         return [], [exc.error]
     if not raw_items:
@@ -277,21 +284,34 @@ class DefinitionLoadError(Exception):
         self.error = error
 
 
-def _read_yaml(file: Path) -> list[Any]:
+def _read_yaml(file: Path, inputs: DefinitionInputs) -> list[Any]:
+    docs, references = _parse_yaml(file)
+    return _interpolated(file, docs, inputs) if references else docs
+
+
+def _interpolated(file: Path, docs: list[Any], inputs: DefinitionInputs) -> list[Any]:
+    try:
+        return interpolate(docs, inputs.variables)
+    except UnknownVariable as exc:
+        raise DefinitionLoadError(DefinitionError(display(file), "", str(exc))) from None
+    except RecursionError:
+        raise DefinitionLoadError(DefinitionError(display(file), "", "YAML nested too deeply to parse")) from None
+
+
+def _parse_yaml(file: Path) -> tuple[list[Any], bool]:
+    """The file's documents, and whether its text holds a ``${`` (interpolation copies every string it walks:
+    only files that use it pay for it)."""
     try:
         text = file.read_bytes().decode("utf-8")
         docs = [doc for doc in yaml.load_all(text, Loader=_YAML_LOADER) if doc is not None]
         _check_shape(file, docs)
-        # Interpolation copies the environment: only pay for it in files that use ${...}.
-        return interpolate(docs) if "${" in text else docs
+        return docs, "${" in text
     except UnicodeDecodeError as exc:
         raise DefinitionLoadError(
             DefinitionError(display(file), "", f"not UTF-8 text (byte {exc.start}: {exc.reason})")
         ) from None
     except RecursionError:  # the pure-Python YAML parser recurses per nesting level; libyaml stops at 1,000
         raise DefinitionLoadError(DefinitionError(display(file), "", "YAML nested too deeply to parse")) from None
-    except UnknownVariable as exc:
-        raise DefinitionLoadError(DefinitionError(display(file), "", str(exc))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -310,8 +330,8 @@ def _check_shape(file: Path, docs: list[Any]) -> None:
             raise DefinitionLoadError(DefinitionError(display(file), path, problem.reason))
 
 
-def _load_yaml(file: Path) -> Iterator[tuple[str, Any]]:
-    docs = _read_yaml(file)
+def _load_yaml(file: Path, inputs: DefinitionInputs) -> Iterator[tuple[str, Any]]:
+    docs = _read_yaml(file, inputs)
     for doc_index, doc in enumerate(docs):
         items = doc if isinstance(doc, list) else [doc]
         for item_index, item in enumerate(items):
@@ -325,13 +345,13 @@ def _item_prefix(n_docs: int, doc_index: int, is_list: bool, item_index: int) ->
     return "".join(parts)
 
 
-def _load_python(file: Path) -> Iterator[tuple[str, Any]]:
+def _load_python(file: Path, inputs: DefinitionInputs) -> Iterator[tuple[str, Any]]:
     module_name = f"_automation_defs_{abs(hash(str(file)))}"
     spec = importlib.util.spec_from_file_location(module_name, file)
     if spec is None or spec.loader is None:
         raise DefinitionLoadError(DefinitionError(display(file), "", "cannot be imported as a Python module"))
     module = importlib.util.module_from_spec(spec)
-    limit = _python_timeout()
+    limit = inputs.python_timeout_s
     try:
         with time_limit(limit):
             spec.loader.exec_module(module)
@@ -352,12 +372,6 @@ def _load_python(file: Path) -> Iterator[tuple[str, Any]]:
     yield from _module_automations(module)
 
 
-def _python_timeout() -> float:
-    from .settings import get_settings
-
-    return get_settings().python_definition_timeout_s
-
-
 def _python_error(file: Path, reason: str) -> DefinitionLoadError:
     return DefinitionLoadError(DefinitionError(display(file), "", reason))
 
@@ -376,30 +390,32 @@ def _module_automations(module: Any) -> Iterator[tuple[str, Any]]:
                     yield f"{attr}[{index}]", item
 
 
-def _defaults_for(file: Path, root: Path) -> dict:
+def _defaults_for(file: Path, root: Path, inputs: DefinitionInputs) -> dict:
     merged: dict = {}
     folder = file.parent
     chain = [folder, *folder.parents]
     for directory in reversed([d for d in chain if d == root or root in d.parents]):
-        merged = deep_merge(merged, _folder_defaults(directory / DEFAULTS_FILE))
+        merged = deep_merge(merged, _folder_defaults(directory / DEFAULTS_FILE, inputs))
     return merged
 
 
-def _folder_defaults(candidate: Path) -> dict:
+def _folder_defaults(candidate: Path, inputs: DefinitionInputs) -> dict:
     try:
         mtime = candidate.stat().st_mtime_ns
     except FileNotFoundError:
         return {}
-    return _parsed_defaults(candidate, mtime)
+    defaults, references = _parsed_defaults(candidate, mtime)
+    return _interpolated(candidate, [defaults], inputs)[0] if references else defaults
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed_defaults(candidate: Path, mtime_ns: int) -> dict:
+def _parsed_defaults(candidate: Path, mtime_ns: int) -> tuple[dict, bool]:
     # Keyed by modification time, so an edited _defaults.yaml is read again; each folder is parsed once per load.
-    docs = _read_yaml(candidate)
+    # Cached before interpolation: the variables belong to the load, not to the file.
+    docs, references = _parse_yaml(candidate)
     if docs and not isinstance(docs[0], dict):
         raise DefinitionLoadError(DefinitionError(display(candidate), "", "defaults must be a mapping"))
-    return docs[0] if docs else {}
+    return (docs[0] if docs else {}), references
 
 
 def display(file: Path) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.loading import load_now
 
 from automations.compiler import compile_dag
-from automations.loader import load
 from automations.settings import Backend, get_settings
 
 pytestmark = pytest.mark.dags
@@ -22,7 +22,7 @@ BUILD_OPERATOR = {
 
 @pytest.fixture(scope="module")
 def automations():
-    return load([VALID]).automations
+    return load_now([VALID]).automations
 
 
 @pytest.mark.parametrize("backend", list(Backend), ids=[b.value for b in Backend])

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from tests.fuzz import stats
 from tests.support.definitions import VALID, VALID_NAMES
+from tests.support.loading import load_now
 
-from automations.loader import LoadResult, display, load
+from automations.loader import LoadResult, display
 
 PER_FILE_LIMIT_S = 10.0  # "a few seconds": generous, because two shared cores run everyone's tests
 
@@ -31,7 +32,7 @@ def check_fuzzed_file(folder: Path, file_name: str, content: bytes, kind: str) -
     path.write_bytes(content)
     started = time.monotonic()
     try:
-        result = load([folder], root=folder)
+        result = load_now([folder], root=folder)
     except BaseException:
         stats.record(kind, "crashed", time.monotonic() - started)
         raise

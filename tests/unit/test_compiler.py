@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.loading import load_now
 
 from automations.compiler import plan
-from automations.loader import load
 from automations.settings import get_settings
 
 pytestmark = pytest.mark.unit
@@ -17,7 +17,7 @@ VALID = Path(__file__).parents[1] / "fixtures" / "definitions" / "valid"
 
 @pytest.fixture(scope="module")
 def automations():
-    return load([VALID]).by_name()
+    return load_now([VALID]).by_name()
 
 
 def test_cron_is_the_automation_timetable(automations):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from automations.loader import load
+from tests.support.loading import load_now
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +26,7 @@ def write(folder: Path, **files: str) -> None:
 def test_variations_a_and_A_of_one_model_are_refused_in_the_later_file(tmp_path):
     # Files load in sorted order: challenger.yaml first, so champion.yaml is the later one.
     write(tmp_path, challenger=definition("challenger", "churn", "A"), champion=definition("champion", "churn", "a"))
-    result = load([tmp_path])
+    result = load_now([tmp_path])
     assert [a.name for a in result.automations] == ["challenger"]
     [error] = result.errors
     assert error.file.endswith("champion.yaml") and error.path == "action.deployment_spec.variation_name"
@@ -37,19 +36,19 @@ def test_variations_a_and_A_of_one_model_are_refused_in_the_later_file(tmp_path)
 
 def test_underscore_and_dash_collide_too_and_so_do_model_ids_in_other_case(tmp_path):
     write(tmp_path, one=definition("one", "Churn", "ab_test"), two=definition("two", "churn", "ab-test"))
-    [error] = load([tmp_path]).errors
+    [error] = load_now([tmp_path]).errors
     assert error.file.endswith("two.yaml") and "'churn-ab-test'" in error.reason
 
 
 def test_the_same_spelling_in_two_definitions_is_one_deployment_on_purpose(tmp_path):
     write(tmp_path, nightly=definition("nightly", "churn", "A"), on_drift=definition("on_drift", "churn", "A"))
-    result = load([tmp_path])
+    result = load_now([tmp_path])
     assert result.errors == [] and len(result.automations) == 2
 
 
 def test_different_environments_never_collide(tmp_path, monkeypatch):
     write(tmp_path, one=definition("one", "churn", "A", "[staging]"), two=definition("two", "churn", "a", "[prod]"))
-    result = load([tmp_path])
+    result = load_now([tmp_path])
     problems = [e for e in result.errors if e.path == "action.deployment_spec.variation_name"]
     assert problems == []
 
@@ -58,7 +57,7 @@ def test_a_shared_environment_is_enough_to_collide(tmp_path):
     write(
         tmp_path, one=definition("one", "churn", "A", "[staging, prod]"), two=definition("two", "churn", "a", "[prod]")
     )
-    problems = [e for e in load([tmp_path]).errors if e.path == "action.deployment_spec.variation_name"]
+    problems = [e for e in load_now([tmp_path]).errors if e.path == "action.deployment_spec.variation_name"]
     assert len(problems) == 1 and problems[0].file.endswith("two.yaml")
 
 

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..definition_inputs import DefinitionInputs
 from ..errors import DefinitionError
 from ..loader import DEFAULTS_FILE, LoadedAutomation, LoadResult, check_environments, discover, load, load_file
 from ..settings import Settings
@@ -45,7 +46,7 @@ def validate_in_place(files: list[Candidate], settings: Settings) -> LoadResult:
             relative = defaults.relative_to(settings.automations_dir)
             (root / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(defaults, root / relative)
-        result = check_environments(load([root], root=root), settings)
+        result = check_environments(load([root], root=root, inputs=_inputs(settings)), settings)
         names = {str(root / f.target): str(f.source) for f in files}
         automations = [LoadedAutomation(a.spec, Path(names.get(str(a.source), a.source))) for a in result.automations]
         return LoadResult(automations, [_renamed(e, root, names) for e in result.errors])
@@ -59,18 +60,23 @@ def _renamed(error: DefinitionError, root: Path, names: dict[str, str]) -> Defin
 
 def defining_files(settings: Settings) -> dict[str, Path]:
     """Each automation name in AUTOMATIONS_DIR -> the file defining it (valid definitions only)."""
-    folder = settings.automations_dir
+    folder, inputs = settings.automations_dir, _inputs(settings)
     found: dict[str, Path] = {}
     for file in discover([folder]) if folder.is_dir() else []:
-        automations, _errors = load_file(file, folder)
+        automations, _errors = load_file(file, folder, inputs)
         for automation in automations:
             found.setdefault(automation.name, file)
     return found
 
 
 def names_in(file: Path, settings: Settings) -> list[str]:
-    automations, _errors = load_file(file, settings.automations_dir)
+    automations, _errors = load_file(file, settings.automations_dir, _inputs(settings))
     return [a.name for a in automations]
+
+
+def _inputs(settings: Settings) -> DefinitionInputs:
+    """What these commands read definitions with: the same as the DAG files (``load_definitions``)."""
+    return DefinitionInputs.of(settings, os.environ)
 
 
 def write_atomically(source: Path, target: Path) -> None:

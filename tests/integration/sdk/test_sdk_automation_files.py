@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from tests.support.loading import load_now
 
-from automations.loader import load
 from automations.spec.enums import GpuType
 from automations.spec.fields import normalize_memory
 
@@ -119,7 +119,7 @@ def ours_load(file: Path, tmp_path: Path) -> dict:
     assert changed != text and "qwak" not in IMPORT.sub("", changed).split("import")[0]
     target = tmp_path / file.name
     target.write_text(changed)
-    result = load([target])
+    result = load_now([target])
     assert not result.errors, "\n".join(str(e) for e in result.errors)
     return {a.name: ours_plain(a.spec) for a in result.automations}
 

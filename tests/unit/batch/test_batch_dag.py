@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support.loading import load_now
 
 from automations.compiler import compile_dag, plan
-from automations.loader import load
 from automations.settings import get_settings
 from automations.spec import Automation, BatchExecution, QwakBuildDeploy
 
@@ -55,7 +55,7 @@ scores = Automation(
 def definitions(tmp_path):
     (tmp_path / "nightly_scores.yaml").write_text(YAML)
     (tmp_path / "manual_scores.py").write_text(PYTHON)
-    result = load([tmp_path])
+    result = load_now([tmp_path])
     assert result.errors == []
     return result.by_name()
 
