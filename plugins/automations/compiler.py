@@ -82,7 +82,7 @@ def compile_dag(automation: LoadedAutomation, settings: Settings):
             _batch_task(automation)
         else:
             _wire_tasks(automation, settings)
-        attach_notifications(automation, dag.tasks)
+        attach_notifications(automation, dag.tasks, settings.notify_timeout_s)
     return dag
 
 

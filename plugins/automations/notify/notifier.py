@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
-from ..settings import get_settings
 from ..spec import CustomWebhook, SlackNotification
 from ..steps.secrets import mask
 from .context import report_from_context
@@ -31,11 +30,18 @@ SLACK_HOOKS = "https://hooks.slack.com/services/"  # a slackwebhook Connection m
 
 
 class AutomationNotifier(BaseNotifier):
-    """Sends ``notification`` about ``automation``'s run; ``event`` is "on_success" or "on_error"."""
+    """Sends ``notification`` about ``automation``'s run; ``event`` is "on_success" or "on_error"; each HTTP
+    attempt may take ``timeout_s`` (AUTOMATIONS_NOTIFY_TIMEOUT, from the settings the DAG was compiled with)."""
 
-    def __init__(self, automation: LoadedAutomation, notification: SlackNotification | CustomWebhook, event: str):
+    def __init__(
+        self,
+        automation: LoadedAutomation,
+        notification: SlackNotification | CustomWebhook,
+        event: str,
+        timeout_s: float,
+    ):
         super().__init__()
-        self.automation, self.notification, self.event = automation, notification, event
+        self.automation, self.notification, self.event, self.timeout_s = automation, notification, event, timeout_s
 
     def notify(self, context: Any) -> None:
         status = Status.failure if self.event == "on_error" else Status.success
@@ -57,7 +63,7 @@ class AutomationNotifier(BaseNotifier):
 
     def _deliver(self, report: RunReport) -> None:
         request, target = build_request(self.notification, report)
-        delivery = send(request, get_settings().notify_timeout_s)
+        delivery = send(request, self.timeout_s)
         where = f"{self._kind} to {target}"
         if delivery.ok:
             log.info(

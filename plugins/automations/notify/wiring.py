@@ -17,7 +17,8 @@ def _append(task: Any, attribute: str, callback: Any) -> None:
     setattr(task, attribute, [*existing, callback])
 
 
-def attach_notifications(automation: LoadedAutomation, tasks: Iterable[Any]) -> None:
+def attach_notifications(automation: LoadedAutomation, tasks: Iterable[Any], timeout_s: float) -> None:
+    """``timeout_s``: how long each HTTP attempt of a notification may take."""
     spec = automation.spec
     if not (spec.on_success or spec.on_error):
         return
@@ -25,6 +26,7 @@ def attach_notifications(automation: LoadedAutomation, tasks: Iterable[Any]) -> 
 
     for task in tasks:
         if spec.on_error:
-            _append(task, "on_failure_callback", AutomationNotifier(automation, spec.on_error, "on_error"))
+            _append(task, "on_failure_callback", AutomationNotifier(automation, spec.on_error, "on_error", timeout_s))
         if spec.on_success and task.task_id in SUCCESS_LEAVES:
-            _append(task, "on_success_callback", AutomationNotifier(automation, spec.on_success, "on_success"))
+            notifier = AutomationNotifier(automation, spec.on_success, "on_success", timeout_s)
+            _append(task, "on_success_callback", notifier)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 HOOK = "https://hooks.slack.com/services/T1/B1/literalSecret"
 
 
-def _dag(**notifications):
+def _dag(settings=None, **notifications):
     spec = Automation.model_validate(
         {
             "name": "wired",
@@ -26,7 +26,7 @@ def _dag(**notifications):
             **notifications,
         }
     )
-    return compile_dag(LoadedAutomation(spec, Path("wired.yaml")), get_settings())
+    return compile_dag(LoadedAutomation(spec, Path("wired.yaml")), settings or get_settings())
 
 
 def _notifiers(callbacks) -> list[str]:
@@ -54,3 +54,20 @@ def test_docs_name_secrets_and_hide_literal_urls():
     assert "literalSecret" not in dag.doc_md and "hooks.slack.com" not in dag.doc_md
     assert "on success → Slack (secret 'slack_hook')" in dag.doc_md
     assert "on error → Slack (a literal URL (hidden))" in dag.doc_md
+
+
+def test_notifiers_send_with_the_timeout_of_the_settings_the_dag_was_compiled_with(monkeypatch):
+    from automations.notify import notifier
+    from automations.notify.http import Delivery
+    from automations.notify.report import Outcome, RunReport, Status
+
+    monkeypatch.setenv("AUTOMATIONS_NOTIFY_TIMEOUT", "99")  # not what the DAG was compiled with
+    dag = _dag(get_settings().replace(notify_timeout_s=3.5), on_error={"url": "http://127.0.0.1:9/hook"})
+    [notifying] = [c for c in dag.get_task("clone").on_failure_callback if isinstance(c, AutomationNotifier)]
+    sent: list[float] = []
+    monkeypatch.setattr(
+        notifier, "send", lambda request, timeout_s: sent.append(timeout_s) or Delivery(True, 1, 200, "", 0)
+    )
+    report = RunReport("wired", "m", "r", "2026-01-01", "http://af/r", Status.failure, Outcome.failed)
+    notifying._deliver(report)
+    assert notifying.timeout_s == 3.5 and sent == [3.5]
