@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .settings import PROJECT_ROOT, KubernetesSettings, get_settings
+from .settings import PROJECT_ROOT, SharedSettings
 
 CONFIG_DIR = PROJECT_ROOT / "include" / "config" / "kubernetes"
 TABLES = ("gpu_types", "instance_sizes", "purchase_options")
@@ -24,11 +24,12 @@ def profiles() -> list[str]:
     return sorted([DEFAULT_PROFILE, *(p.stem for p in PROFILES_DIR.glob("*.yaml"))])
 
 
-def tables(kube: KubernetesSettings) -> dict[str, dict]:
-    """Shipped tables, then the provider profile, then the override file; cached per file and mtime."""
-    override = kube.placement_file
+def tables(settings: SharedSettings) -> dict[str, dict]:
+    """Shipped tables, then the provider profile, then the override file; cached per file and mtime. Any backend's
+    slice names the profile and the file (they are shared settings)."""
+    override = settings.placement_file
     stamp = Path(override).stat().st_mtime_ns if override else 0
-    return _load_tables(override, stamp, str(kube.placement_profile))
+    return _load_tables(override, stamp, str(settings.placement_profile))
 
 
 @functools.lru_cache(maxsize=8)
@@ -71,11 +72,9 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-
-def instance_size(instance: str) -> tuple[float, str, int]:
-    """(cpus, memory, gpus) of a named instance size."""
-    # The docker backend has no settings slice of its own for these tables: they follow AUTOMATIONS_K8S_PLACEMENT_*.
-    sizes = tables(get_settings().kubernetes)["instance_sizes"]
+def instance_size(instance: str, settings: SharedSettings) -> tuple[float, str, int]:
+    """(cpus, memory, gpus) of a named instance size, in the tables ``settings`` name."""
+    sizes = tables(settings)["instance_sizes"]
     if instance not in sizes:
         raise ValueError(f"unknown instance {instance!r}; known: {', '.join(sorted(sizes))}")
     entry = sizes[instance]

@@ -110,6 +110,11 @@ class SharedSettings(_Slice):
     registry: str = _env("REGISTRY", "localhost:5000")
     # The named deployment environments (Kubernetes clusters and namespaces).
     environments_file: AbsolutePath = _env("ENVIRONMENTS_FILE", CONFIG_DIR / "environments.yaml")
+    # The instance-size, GPU and purchase-option tables (placement_tables.py): node labels per cloud
+    # (include/config/kubernetes/profiles/: gfd, gke, eks-karpenter, aks, nvidia-resource), and a YAML file
+    # overriding entries (empty: none). Kubernetes places pods by them; docker and local read the instance sizes.
+    placement_profile: PlacementProfile = _env("K8S_PLACEMENT_PROFILE", "gfd")
+    placement_file: str = _env("K8S_PLACEMENT_FILE", "")
 
     @model_validator(mode="after")
     def _default_artifact_root(self) -> SharedSettings:
@@ -138,10 +143,6 @@ class KubernetesSettings(SharedSettings):
     conn_id: str = _env("K8S_CONN_ID", "kubernetes_default")
     # The image build pods run in when the build spec names no base_image.
     build_image: str = _env("BUILD_IMAGE", "python:3.11-slim")
-    # Node labels per cloud (include/config/kubernetes/profiles/): gfd, gke, eks-karpenter, aks, nvidia-resource.
-    placement_profile: PlacementProfile = _env("K8S_PLACEMENT_PROFILE", "gfd")
-    # A YAML file overriding instance placement (node selectors, tolerations); empty: the shipped one.
-    placement_file: str = _env("K8S_PLACEMENT_FILE", "")
     # Pod cleanup after a build: failed pods stay for inspection by default.
     on_finish_action: OnFinishAction = _env("K8S_ON_FINISH_ACTION", OnFinishAction.delete_succeeded_pod)
     # The ReadWriteMany claim holding the artifact root, and where build pods mount it (empty: /artifacts).

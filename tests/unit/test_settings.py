@@ -96,3 +96,13 @@ def test_settings_are_frozen_and_replace_changes_only_a_copy():
     assert (changed.deploy_host, changed.kubernetes.namespace) == ("h", "n")
     assert (settings.deploy_host, settings.kubernetes.namespace) == ("127.0.0.1", "models")
     assert changed.kubernetes.conn_id == settings.kubernetes.conn_id
+
+
+def test_the_placement_tables_are_named_in_every_backend_slice(monkeypatch, tmp_path):
+    """Kubernetes places pods by them, docker and local read instance sizes from them: one pair of variables."""
+    monkeypatch.setenv("AUTOMATIONS_K8S_PLACEMENT_FILE", "/p.yaml")
+    monkeypatch.setenv("AUTOMATIONS_K8S_PLACEMENT_PROFILE", "gke")
+    settings = get_settings()
+    for backend in Backend:
+        own = settings.backend_slice(backend)
+        assert (own.placement_file, str(own.placement_profile)) == ("/p.yaml", "gke"), backend

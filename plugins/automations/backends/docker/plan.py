@@ -67,7 +67,7 @@ def plan_build(automation: Automation, settings: DockerSettings) -> BuildPlan:
         image=build.base_image or settings.image,
         command=build_command(automation),
         environment=build_environment(automation),
-        resources=for_resources(build.resources),
+        resources=for_resources(build.resources, settings),
         network_mode=settings.network,
         timeout_s=settings.build_timeout_s,
         labels=build_labels(automation, "build"),

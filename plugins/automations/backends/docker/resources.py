@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ...placement_tables import instance_size
 from ...quantities import memory_bytes
+from ...settings import DockerSettings
 from ...spec.resources import ClientResources, CpuResources, GpuResources
 
 __all__ = ["DockerResources", "clamp_nano_cpus", "for_instance", "for_resources", "memory_bytes"]
@@ -31,16 +32,18 @@ def clamp_nano_cpus(nano_cpus: int, engine_cpus: int) -> int:
     return min(nano_cpus, engine_cpus * 1_000_000_000)
 
 
-def for_resources(resources: CpuResources | GpuResources | ClientResources) -> DockerResources:
+def for_resources(
+    resources: CpuResources | GpuResources | ClientResources, settings: DockerSettings
+) -> DockerResources:
     if isinstance(resources, CpuResources):
         return DockerResources(resources.cpu_fraction, memory_bytes(resources.memory))
     if isinstance(resources, GpuResources):
         return DockerResources(DEFAULT_GPU_CPUS, memory_bytes(DEFAULT_GPU_MEMORY), resources.gpu_amount)
-    return _for_client(resources)
+    return _for_client(resources, settings)
 
 
-def _for_client(resources: ClientResources) -> DockerResources:
-    cpus, memory, gpus = for_instance(resources.instance)
+def _for_client(resources: ClientResources, settings: DockerSettings) -> DockerResources:
+    cpus, memory, gpus = for_instance(resources.instance, settings)
     if resources.cpu_resources is not None:  # explicit sizes inside ClientResources win over the instance table
         cpus, memory = resources.cpu_resources.cpu_fraction, resources.cpu_resources.memory
     if resources.gpu_resources is not None:
@@ -48,6 +51,6 @@ def _for_client(resources: ClientResources) -> DockerResources:
     return DockerResources(cpus, memory_bytes(memory), gpus)
 
 
-def for_instance(instance: str) -> tuple[float, str, int]:
+def for_instance(instance: str, settings: DockerSettings) -> tuple[float, str, int]:
     """(cpus, memory, gpus) of a named instance size; a Docker engine has no node pools, so only sizes matter."""
-    return instance_size(instance)
+    return instance_size(instance, settings)

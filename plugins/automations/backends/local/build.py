@@ -101,7 +101,7 @@ def run_build(
     install = contract.install_command(python, str(source), main_dir, build_spec.dependency_file_path)
     run_step("install", install, env, workspace, emit)
     build = contract.build_command(python, str(source), main_dir, str(output))
-    run_step("build", build, env, workspace, emit, limits.memory_limit(build_spec.resources))
+    run_step("build", build, env, workspace, emit, limits.memory_limit(build_spec.resources, settings))
     result = contract.BuildResult.read(output / contract.RESULT_FILE)
     artifact_uri = upload_tree(output, store_path(settings, automation.name, "builds", build_id))
     emit(f"metrics {json.dumps(result.metrics, sort_keys=True)}; artifact {artifact_uri}")

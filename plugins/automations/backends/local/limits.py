@@ -15,13 +15,14 @@ from collections.abc import Callable
 from typing import Optional
 
 from ...placement_tables import instance_size
+from ...settings import LocalSettings
 from ...spec.resources import ClientResources, CpuResources
 
 _QUANTITY = re.compile(r"^(?P<amount>\d+)(?P<unit>Mi|Gi)$")  # the spec normalises memory to these
 
 
-def memory_limit(resources: object) -> Optional[int]:
-    """Bytes the build may map, or None (GPU resources name no memory)."""
+def memory_limit(resources: object, settings: LocalSettings) -> Optional[int]:
+    """Bytes the build may map, or None (GPU resources name no memory); instance sizes from ``settings``' tables."""
     memory = None
     if isinstance(resources, CpuResources):
         memory = resources.memory
@@ -29,7 +30,7 @@ def memory_limit(resources: object) -> Optional[int]:
         memory = resources.cpu_resources.memory
     elif isinstance(resources, ClientResources):
         try:
-            memory = instance_size(resources.instance)[1]
+            memory = instance_size(resources.instance, settings)[1]
         except ValueError:
             return None  # an instance size this machine's tables do not know: no limit rather than a guess
     match = _QUANTITY.match(memory or "")

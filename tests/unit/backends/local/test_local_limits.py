@@ -8,17 +8,19 @@ import pytest
 
 from automations.backends.local import limits
 from automations.backends.local.process import run_streaming
+from automations.settings import get_settings
 from automations.spec.resources import ClientResources, CpuResources, GpuResources
 
 pytestmark = pytest.mark.unit
 
 
 def test_the_limit_comes_from_the_build_resources():
-    assert limits.memory_limit(CpuResources(memory="256Mi")) == 256 * 2**20
-    assert limits.memory_limit(CpuResources()) == 2 * 2**30  # the default 2Gi
-    assert limits.memory_limit(ClientResources(instance="x", cpu_resources=CpuResources(memory="1Gi"))) == 2**30
-    assert limits.memory_limit(ClientResources(instance="no-such-instance")) is None
-    assert limits.memory_limit(GpuResources(gpu_type="NVIDIA_T4_1_4_15")) is None
+    local = get_settings().local
+    assert limits.memory_limit(CpuResources(memory="256Mi"), local) == 256 * 2**20
+    assert limits.memory_limit(CpuResources(), local) == 2 * 2**30  # the default 2Gi
+    assert limits.memory_limit(ClientResources(instance="x", cpu_resources=CpuResources(memory="1Gi")), local) == 2**30
+    assert limits.memory_limit(ClientResources(instance="no-such-instance"), local) is None
+    assert limits.memory_limit(GpuResources(gpu_type="NVIDIA_T4_1_4_15"), local) is None
     assert (limits.describe(2**30), limits.describe(256 * 2**20)) == ("1Gi", "256Mi")
 
 
