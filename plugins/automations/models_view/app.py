@@ -52,9 +52,10 @@ def _analytics() -> tuple[Optional[Any], dict[str, Any]]:
     from ..analytics import open_store
     from ..settings import get_settings
 
-    conn_id = get_settings().analytics_conn_id
+    settings = get_settings()  # once per request: the connection named is the one opened
+    conn_id = settings.analytics_conn_id
     try:
-        store = open_store(get_settings())
+        store = open_store(settings)
     except Exception as exc:  # any driver or network error: the page explains it instead of failing
         log.warning("Models view: analytics store %r unreachable: %s", conn_id, type(exc).__name__)
         return None, {
