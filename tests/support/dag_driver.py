@@ -3,7 +3,8 @@
 `airflow dags test` pays Airflow's import, the bundle sync and the in-process execution API's start-up (about
 40 s on the shared 2-core machine) on every run; this driver pays them once. The test side (``Driver``) writes one
 JSON command a line on the driver's stdin: the dag_id, environment overrides for that run only (settings and
-connections are read at call time) and a result file; the driver re-parses the DAG folder, runs ``dag.test()``,
+connections are read at call time), the logical date and conf (``airflow dags test NAME DATE -c CONF``) and a
+result file; the driver re-parses the DAG folder, runs ``dag.test()``,
 prints ``=== START/END <label>`` around the run's log lines and writes ``{"run_id": ...}`` to the result file.
 
 Run as ``python -m support.dag_driver`` with the environment of ``airflow_env`` (tests/ on PYTHONPATH).
@@ -41,11 +42,28 @@ class Driver:
             start_new_session=True,  # a case may SIGKILL it, as the worker running a task can be killed
         )
 
-    def run(self, dag_id: str, label: str, env: Optional[dict[str, str]] = None, timeout_s: float = 600) -> dict:
-        """One ``dag.test()``; returns ``{"run_id"}`` or ``{"error"}``, or ``{"killed": rc}`` if the driver died."""
+    def run(
+        self,
+        dag_id: str,
+        label: str,
+        env: Optional[dict[str, str]] = None,
+        timeout_s: float = 600,
+        logical_date: Optional[str] = None,
+        conf: Optional[dict] = None,
+    ) -> dict:
+        """One ``dag.test()``; returns ``{"run_id"}`` or ``{"error"}``, or ``{"killed": rc}`` if the driver died.
+
+        ``logical_date`` (ISO 8601) defaults to now, as in ``airflow dags test``; ``conf`` is the run's conf."""
         result = self.log_path.with_name(f"result-{label}.json")
         result.unlink(missing_ok=True)
-        command = {"dag_id": dag_id, "label": label, "env": env or {}, "result": str(result)}
+        command = {
+            "dag_id": dag_id,
+            "label": label,
+            "env": env or {},
+            "result": str(result),
+            "logical_date": logical_date,
+            "conf": conf,
+        }
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(command) + "\n")
         self.proc.stdin.flush()
@@ -88,7 +106,9 @@ def _run(command: dict[str, Any]) -> dict[str, Any]:
     os.environ.update(command["env"])
     try:
         dag = get_bagged_dag(bundle_names=None, dag_id=command["dag_id"])
-        return {"run_id": dag.test(logical_date=timezone.utcnow()).run_id}
+        when = command.get("logical_date")
+        logical_date = timezone.parse(when) if when else timezone.utcnow()
+        return {"run_id": dag.test(logical_date=logical_date, run_conf=command.get("conf")).run_id}
     except Exception as exc:  # the test reads the states from the metadata DB; this is only for its message
         return {"error": f"{type(exc).__name__}: {exc}"}
     finally:
@@ -113,3 +133,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    # Every run's results are written; interpreter finalization of Airflow's import graph would take seconds more.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -1,16 +1,19 @@
-"""Whole-DAG runs through ``airflow dags test`` for the e2e tests: definitions, runs, their task states and the
-local deployment they left. ``e2e`` is the module's dict: ``env`` (support.airflow_env), ``definitions``, ``tmp``.
+"""Whole-DAG runs (``dag.test()``, as ``airflow dags test`` does it) for the e2e tests: definitions, runs, their
+task states and the local deployment they left. ``e2e`` is the module's dict: ``env`` (support.airflow_env),
+``definitions``, ``tmp`` and ``driver``: the module's one Airflow process (support.dag_driver, see ``driver``), so a
+module pays Airflow's start-up once instead of once per run.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from support.airflow_env import AIRFLOW
+from support.dag_driver import Driver
 
 
 def definition(
@@ -36,17 +39,35 @@ def write_definition(e2e: dict, name: str, text: str) -> None:
     (e2e["definitions"] / f"{name}.yaml").write_text(text)
 
 
+@contextmanager
+def driver(env: dict[str, str], tmp: Path) -> Iterator[Driver]:
+    """The module's Airflow process for its runs; its log is ``tmp/driver.log``, each run's part in ``run_log``."""
+    running = Driver(env, tmp / "driver.log")
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def run_log(e2e: dict, label: str) -> Path:
+    return e2e["tmp"] / f"dags-test-{label}.log"
+
+
+def drive(e2e: dict, name: str, label: str, logical_date: str | None = None, conf: dict | None = None) -> dict:
+    """One run of ``name`` (as `airflow dags test NAME [DATE] [-c CONF]`); its output goes to ``run_log``."""
+    outcome = e2e["driver"].run(name, label, timeout_s=900, logical_date=logical_date, conf=conf)
+    run_log(e2e, label).write_text(e2e["driver"].output(label))
+    return outcome
+
+
 def run_dag(e2e: dict, name: str, label: str) -> dict[str, str]:
-    """`airflow dags test NAME`, then the task states of that run read from the metadata DB."""
-    log = e2e["tmp"] / f"dags-test-{label}.log"
-    with log.open("w") as out:
-        subprocess.run(
-            [AIRFLOW, "dags", "test", name], env=e2e["env"], stdout=out, stderr=subprocess.STDOUT, timeout=900
-        )
+    """One run of ``name`` (``drive``), then the task states of that run read from the metadata DB."""
+    outcome = drive(e2e, name, label)
+    log = run_log(e2e, label)
     db = sqlite3.connect(Path(e2e["env"]["AIRFLOW_HOME"]) / "airflow.db")
     try:
         row = db.execute("SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (name,)).fetchone()
-        assert row, f"no dag_run for {name}:\n{log.read_text()[-4000:]}"
+        assert row, f"no dag_run for {name} ({outcome}):\n{log.read_text()[-4000:]}"
         states = dict(
             db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", (name, row[0]))
         )

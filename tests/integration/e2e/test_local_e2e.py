@@ -1,7 +1,9 @@
-"""Whole DAGs on the local backend through `airflow dags test`, from a real git repository made here (file://).
+"""Whole DAGs on the local backend (`dag.test()`, as `airflow dags test` does it), from a real git repository made
+here (file://).
 
-Verdicts come from the metadata DB (task_instance states), never from exit codes. One Airflow home and one
-state dir for the module; the "earlier deployment" of the later cases is the one the passing case made.
+Verdicts come from the metadata DB (task_instance states), never from exit codes. One Airflow home, one Airflow
+process running the DAGs (support.dag_runs.driver) and one state dir for the module; the "earlier deployment" of
+the later cases is the one the passing case made.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from support.airflow_env import airflow_env, migrate
-from support.dag_runs import current_deployment, definition, predict, run_dag, write_definition
+from support.dag_runs import current_deployment, definition, drive, driver, predict, run_dag, run_log, write_definition
 from support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -40,7 +42,8 @@ def e2e(tmp_path_factory):
     definitions.mkdir()
     env = airflow_env(tmp, definitions, AIRFLOW_CONN_MODEL_ANALYTICS=f"sqlite:///{tmp}/analytics.db")
     migrate(env)
-    yield {"env": env, "repo": repo_dir, "definitions": definitions, "tmp": tmp}
+    with driver(env, tmp) as running:
+        yield {"env": env, "repo": repo_dir, "definitions": definitions, "tmp": tmp, "driver": running}
     for name in (NAME, FAILING):
         subprocess.run(
             [sys.executable, "-m", "automations", "undeploy", name], env=env, capture_output=True, timeout=120
@@ -122,8 +125,6 @@ def test_a_batch_automation_runs_the_deployed_model_over_a_dated_folder(e2e, dep
 
     import pandas as pd
 
-    from support.airflow_env import AIRFLOW
-
     _, record, rows = deployed
     records, labels = rows
     source, destination = e2e["tmp"] / "batch" / "in" / "02-12-2026", e2e["tmp"] / "batch" / "out"
@@ -143,18 +144,14 @@ def test_a_batch_automation_runs_the_deployed_model_over_a_dated_folder(e2e, dep
         },
     }
     write_definition(e2e, BATCH, json.dumps(spec))
-    log = e2e["tmp"] / "dags-test-batch.log"
-    with log.open("w") as out:
-        subprocess.run(
-            [AIRFLOW, "dags", "test", BATCH, "2026-12-02T03:00:00+00:00"],
-            env=e2e["env"], stdout=out, stderr=subprocess.STDOUT, timeout=600,
-        )  # fmt: skip
+    outcome = drive(e2e, BATCH, "batch", logical_date="2026-12-02T03:00:00+00:00")
+    log = run_log(e2e, "batch")
     db = sqlite3.connect(Path(e2e["env"]["AIRFLOW_HOME"]) / "airflow.db")
     try:
         states = dict(db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ?", (BATCH,)))
     finally:
         db.close()
-    assert states == {"batch_predict": "success"}, log.read_text()[-4000:]
+    assert states == {"batch_predict": "success"}, (outcome, log.read_text()[-4000:])
     day = destination / "2026" / "12" / "02"
     assert sorted(p.name for p in day.iterdir()) == ["a.parquet", "b.parquet"]
     assert pd.read_parquet(day / "a.parquet")["prediction"].tolist() == labels * 3

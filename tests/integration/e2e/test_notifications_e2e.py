@@ -1,4 +1,5 @@
-"""on_success / on_error through `airflow dags test` on the local backend, to a real HTTP server on loopback.
+"""on_success / on_error through whole DAG runs on the local backend (`dag.test()`, as `airflow dags test` does it, in
+one Airflow process for the module: support.dag_runs.driver), to a real HTTP server on loopback.
 
 Four runs of one tiny model: deployed (CustomWebhook POST), gate skip (Slack, webhook from a Variable), build
 failure (CustomWebhook GET), and a success whose endpoint is dead (the run stays a success). Verdicts come from
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from support.airflow_env import AIRFLOW, airflow_env, migrate
+from support.airflow_env import airflow_env, migrate
+from support.dag_runs import drive, driver, run_log
 from support.gitrepo import copy_tree_into_repo, make_repo
 from support.webhook_server import WebhookServer, closed_port_url
 
@@ -52,7 +54,8 @@ def home(tmp_path_factory, server):
         AIRFLOW__API__BASE_URL="http://airflow.test:8080",
     )
     migrate(env)
-    yield {"env": env, "tmp": tmp, "repo": tmp / "models", "definitions": definitions}
+    with driver(env, tmp) as running:
+        yield {"env": env, "tmp": tmp, "repo": tmp / "models", "definitions": definitions, "driver": running}
     subprocess.run([sys.executable, "-m", "automations", "undeploy", NAME], env=env, capture_output=True, timeout=120)
     shutil.rmtree(tmp / "state" / "envs", ignore_errors=True)
 
@@ -74,12 +77,8 @@ def write(home: dict, threshold: str | None = None, env_vars: list[str] | None =
 
 
 def run(home: dict, label: str) -> tuple[str, dict[str, str], str]:
-    """The run's state, its task states and the `dags test` output."""
-    log = home["tmp"] / f"dags-test-{label}.log"
-    with log.open("w") as out:
-        subprocess.run(
-            [AIRFLOW, "dags", "test", NAME], env=home["env"], stdout=out, stderr=subprocess.STDOUT, timeout=600
-        )
+    """The run's state, its task states and the run's output."""
+    drive(home, NAME, label)
     db = sqlite3.connect(Path(home["env"]["AIRFLOW_HOME"]) / "airflow.db")
     try:
         run_id, state = db.execute(
@@ -90,7 +89,7 @@ def run(home: dict, label: str) -> tuple[str, dict[str, str], str]:
         )
     finally:
         db.close()
-    return state, tasks, log.read_text()
+    return state, tasks, run_log(home, label).read_text()
 
 
 def test_a_deployed_run_posts_qwaks_fields_as_json_with_headers(home, server):

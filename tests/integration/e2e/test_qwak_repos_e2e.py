@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from support.airflow_env import airflow_env, migrate
-from support.dag_runs import current_deployment, definition, predict, run_dag, write_definition, xcom
+from support.dag_runs import current_deployment, definition, driver, predict, run_dag, run_log, write_definition, xcom
 from support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -70,7 +70,8 @@ def e2e(tmp_path_factory):
     cache = ROOT / ".cache" / "uv"
     env = airflow_env(tmp, definitions, UV_CACHE_DIR=str(cache))
     migrate(env)
-    yield {"env": env, "repo": tmp / "models", "definitions": definitions, "tmp": tmp}
+    with driver(env, tmp) as running:  # one Airflow process runs the three DAGs
+        yield {"env": env, "repo": tmp / "models", "definitions": definitions, "tmp": tmp, "driver": running}
     for name in REPOS:
         subprocess.run([sys.executable, "-m", "automations", "undeploy", name], env=env, capture_output=True)
     shutil.rmtree(tmp / "state" / "envs", ignore_errors=True)
@@ -83,7 +84,7 @@ def run(request, e2e):
         e2e, name, definition(name, e2e["repo"], name, threshold="0.8", build_spec={"parameters": {"max_depth": 4}})
     )
     states = run_dag(e2e, name, name)
-    log = (e2e["tmp"] / f"dags-test-{name}.log").read_text()
+    log = run_log(e2e, name).read_text()
     return {
         "name": name,
         "states": states,
