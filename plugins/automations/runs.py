@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, ClassVar, Optional, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+if TYPE_CHECKING:
+    from model_runtime import contract
 
 XCOM_VERSION = 1
 SHA_PATTERN = r"^[0-9a-f]{7,64}$"
@@ -102,6 +105,25 @@ class BuildResult(_Result):
     @classmethod
     def _metric_names_are_strings(cls, value: Any) -> Any:
         return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else value
+
+    @classmethod
+    def from_runtime(
+        cls, result: contract.BuildResult, *, build_id: str, artifact_uri: str, commit: str, **facts: Any
+    ) -> BuildResult:
+        """What the runtime wrote (its result file), with the ids and the backend's own ``facts`` (build_image,
+        python, runtime_path, local_artifact, artifact): one mapping for every backend, so a field the runtime
+        reports reaches the XCom from each of them."""
+        return cls(
+            metrics=result.metrics,
+            build_id=build_id,
+            artifact_uri=artifact_uri,
+            commit=commit,
+            tests=result.tests,
+            warnings=result.warnings,
+            params=result.params,
+            api_schema=result.api_schema,
+            **facts,
+        )
 
 
 class ImageResult(_Result):

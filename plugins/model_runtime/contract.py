@@ -91,5 +91,10 @@ class BuildResult:
 
     @classmethod
     def read(cls, path: Path) -> BuildResult:
-        data = json.loads(path.read_text())
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})  # a newer runtime's extras
+        return cls.from_dict(json.loads(path.read_text()))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BuildResult:
+        """From the file's JSON (or what a pod's XCom sidecar read of it); a newer runtime's extras are ignored and
+        a null is the field's default."""
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__ and v is not None})

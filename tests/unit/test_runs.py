@@ -76,3 +76,35 @@ def test_task_ids_are_the_documented_ones():
     expected = ["metric_trigger", "clone", "build", "push_image", "metric_gate", "deploy", "skip_deploy"]
     expected.append("batch_predict")  # a BatchExecution's one task
     assert [t.value for t in TaskId] == expected
+
+
+def test_a_build_result_from_the_runtime_keeps_everything_the_runtime_reported():
+    """Every backend builds its BuildResult through from_runtime: the runtime's fields are copied in one place
+    (the kubernetes copy once dropped the install warnings)."""
+    from model_runtime import contract
+
+    runtime = contract.BuildResult.from_dict(
+        {
+            "metrics": {"f1": 0.9},
+            "tests": {"passed": 3},
+            "warnings": ["relaxed 'numpy=>1.20'"],
+            "params": {"depth": 4},
+            "api_schema": {"inputs": []},
+            "python": "/venv/bin/python",
+            "api_schema_v9": "a newer runtime's field",
+            "artifact": None,
+        }
+    )
+    assert runtime.artifact == contract.ARTIFACT_FILE  # a null is the default
+    result = BuildResult.from_runtime(runtime, build_id="b-1", artifact_uri="file:///a", commit="c" * 40, python="p")
+    assert result == BuildResult(
+        metrics={"f1": 0.9},
+        build_id="b-1",
+        artifact_uri="file:///a",
+        commit="c" * 40,
+        tests={"passed": 3},
+        warnings=["relaxed 'numpy=>1.20'"],
+        params={"depth": 4},
+        api_schema={"inputs": []},
+        python="p",  # the backend's facts, not the runtime's
+    )

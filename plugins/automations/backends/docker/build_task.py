@@ -168,16 +168,12 @@ class DockerBuildOperator(DockerOperator):
             raise DockerBuildFailed(f"the build exited 0 but wrote no {contract.RESULT_FILE} in its output")
         result = contract.BuildResult.read(result_file)
         target = artifacts.store_path(self.settings, self.automation_name, "builds", build_id)
-        return BuildResult(
-            metrics=result.metrics,
+        return BuildResult.from_runtime(
+            result,
             build_id=build_id,
             artifact_uri=artifacts.upload_tree(output, target),
             commit=commit,
             build_image=self.image,
-            tests=result.tests,
-            warnings=result.warnings,
-            params=result.params,
-            api_schema=result.api_schema,
             local_artifact=str(output),
         )
 

@@ -17,6 +17,8 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
+from model_runtime import contract
+
 from ... import runtime_package
 from ...runs import RENDER_INPUTS, RENDER_RUN_ID, BuildResult, RunInputs, TaskId
 from ...settings import KubernetesSettings
@@ -241,17 +243,14 @@ def build_result(result: Any, ident: build_pod.Identity, automation: str, artifa
     if not isinstance(result, dict) or not isinstance(result.get("metrics"), dict):
         raise RuntimeError(f"the build pod returned no metrics (XCom sidecar gave {type(result).__name__})")
     artifact_uri = f"{artifact_root.rstrip('/')}/{automation}/builds/{ident.build_id}"
-    return BuildResult(
-        metrics={str(k): float(v) for k, v in result["metrics"].items()},
+    metrics = {str(k): float(v) for k, v in result["metrics"].items()}
+    return BuildResult.from_runtime(
+        contract.BuildResult.from_dict({**result, "metrics": metrics}),
         build_id=ident.build_id,
         artifact_uri=artifact_uri,
         commit=ident.commit,
-        tests=result.get("tests") or {},
         python=result.get("python") or None,
         artifact=result.get("artifact"),
-        warnings=list(result.get("warnings") or []),
-        params=dict(result.get("params") or {}),
-        api_schema=result.get("api_schema"),
     )
 
 

@@ -105,15 +105,11 @@ def run_build(
     result = contract.BuildResult.read(output / contract.RESULT_FILE)
     artifact_uri = upload_tree(output, store_path(settings, automation.name, "builds", build_id))
     emit(f"metrics {json.dumps(result.metrics, sort_keys=True)}; artifact {artifact_uri}")
-    return BuildResult(
-        metrics=result.metrics,
+    return BuildResult.from_runtime(
+        result,
         build_id=build_id,
         artifact_uri=artifact_uri,
         commit=clone.commit,
-        tests=result.tests,
-        warnings=result.warnings,
-        params=result.params,
-        api_schema=result.api_schema,
         python=python,
         runtime_path=str(benv.runtime_path),
         local_artifact=str(output),
