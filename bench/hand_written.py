@@ -113,7 +113,7 @@ SPOT_TOLERATIONS = [
 GPU_TOLERATION = k8s.V1Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
 GPU_NODES = {gpu_nodes!r}
 BUILD_SCRIPT = (
-    "set -eu\\npython -m model_runtime install --source /workspace/src --main-dir main\\n"
+    "set -eu\\npython -m model_runtime install --source /workspace/src\\n"
     "exec python -m model_runtime build --source /workspace/src --main-dir main --output '$(MODEL_BUILD_OUTPUT)' "
     "--xcom-file /airflow/xcom/return.json\\n"
 )
@@ -125,7 +125,7 @@ CONTEXT_SCRIPT = (
 DOCKERFILE = (
     "FROM python:3.11-slim\\nCOPY model_runtime /opt/model_runtime/model_runtime\\nCOPY artifact /artifact\\n"
     "ENV PYTHONPATH=/opt/model_runtime PYTHONUNBUFFERED=1\\n"
-    'RUN ["python", "-m", "model_runtime", "install", "--source", "/artifact/src", "--main-dir", "main"]\\n'
+    'RUN ["python", "-m", "model_runtime", "install", "--source", "/artifact/src"]\\n'
     'EXPOSE 8000\\nENTRYPOINT ["python", "-m", "model_runtime", "serve"]\\n'
     'CMD ["--artifact", "/artifact", "--host", "0.0.0.0", "--port", "8000"]\\n'
 )

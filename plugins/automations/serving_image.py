@@ -22,17 +22,11 @@ PORT = contract.DEFAULT_PORT
 PYTHON = "python"  # the base image's; a custom base_image must provide `python`
 
 
-def dockerfile(
-    base_image: str,
-    main_dir: str,
-    dependency_file: Optional[str],
-    *,
-    labels: Optional[Mapping[str, str]] = None,
-    user: Optional[int] = None,
-) -> str:
-    """``user``: the UID the server runs as (kubernetes' pods run non-root, see its security.py)."""
+def dockerfile(base_image: str, *, labels: Optional[Mapping[str, str]] = None, user: Optional[int] = None) -> str:
+    """``user``: the UID the server runs as (kubernetes' pods run non-root, see its security.py). The install
+    reads the dependency list the clone step wrote into the model directory, which the artifact's src/ carries."""
     source = f"{ARTIFACT_DIR}/{contract.SOURCE_DIR}"
-    install = contract.install_command(PYTHON, source, main_dir, dependency_file or None)
+    install = contract.install_command(PYTHON, source)
     serve = contract.serve_command(PYTHON, ARTIFACT_DIR, PORT)
     entry, args = serve[:4], serve[4:]  # python -m model_runtime serve | --artifact ... --port ...
     lines = [

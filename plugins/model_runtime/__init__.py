@@ -2,10 +2,11 @@
 
 Standard library only, plus the model's own dependencies: this package is copied into images and pods.
 
-``python -m model_runtime install --source DIR [--main-dir main] [--dependency-file F]``
-    Installs main/requirements.txt, else main/pyproject.toml ([project] or Poetry dependencies), else
-    main/conda.yml (its pip: list and translated conda entries), or F (relative to DIR); always adds pytest and
-    pandas. Uses uv (``$MODEL_RUNTIME_UV`` or PATH) when present, else pip. Exit 3 on failure.
+``python -m model_runtime install --source DIR``
+    Installs DIR/.model_runtime_dependencies.json: the pip requirements the clone step translated from the
+    model's requirements.txt, pyproject.toml or conda.yml (automations/dependencies.py, on the Airflow side);
+    always adds pytest and pandas. Uses uv (``$MODEL_RUNTIME_UV`` or PATH) when present, else pip. Exit 3 on
+    failure.
 ``python -m model_runtime build --source DIR --main-dir main --output OUT [--xcom-file F]``
     1. BuildSpecifications.parameters arrive as JSON in ``$MODEL_BUILD_PARAMETERS``; each one whose name is a valid
        env name is also exported as an environment variable (as Qwak does), unless the environment already sets it.

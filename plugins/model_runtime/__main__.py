@@ -12,10 +12,9 @@ from . import contract
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog=f"python -m {contract.MODULE}")
     sub = root.add_subparsers(dest="command", required=True)
-    install = sub.add_parser("install", help="install the model's dependencies plus pytest and pandas")
-    install.add_argument("--source", required=True, type=Path, help="the model directory (git_uri's #sub/dir)")
-    install.add_argument("--main-dir", default="main")
-    install.add_argument("--dependency-file", default=None, help="relative to --source")
+    install = sub.add_parser("install", help="install the model's dependency list plus pytest and pandas")
+    listed = f"the model directory, holding the clone step's {contract.DEPENDENCIES_FILE}"
+    install.add_argument("--source", required=True, type=Path, help=listed)
     build = sub.add_parser("build", help="run tests/, call build(), save the model and its metrics")
     build.add_argument("--source", required=True, type=Path)
     build.add_argument("--main-dir", default="main")
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "install":
         from .install import run as install
 
-        return install(args.source, args.main_dir, args.dependency_file)
+        return install(args.source)
     if args.command == "build":
         from .build import run as build
 

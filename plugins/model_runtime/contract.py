@@ -14,6 +14,7 @@ MODULE = "model_runtime"
 RESULT_FILE = "result.json"  # written by `build` into --output
 ARTIFACT_FILE = "model.pkl"  # the pickled model instance, inside --output
 INSTALL_REPORT_FILE = ".model_runtime_install.json"  # written by `install` into --source: its warnings
+DEPENDENCIES_FILE = ".model_runtime_dependencies.json"  # written by the clone step into the model dir: DependencyList
 SOURCE_DIR = "src"  # copy of the model directory (main/ and friends) inside --output, needed to unpickle
 KUBERNETES_XCOM_FILE = "/airflow/xcom/return.json"  # read by the KubernetesPodOperator's XCom sidecar
 
@@ -51,10 +52,9 @@ EXIT_REASONS = {
 }
 
 
-def install_command(python: str, source: str, main_dir: str, dependency_file: Optional[str] = None) -> list[str]:
-    """Install the model's dependencies (plus pytest and pandas) into ``python``'s environment."""
-    cmd = [python, "-m", MODULE, "install", "--source", source, "--main-dir", main_dir]
-    return cmd + (["--dependency-file", dependency_file] if dependency_file else [])
+def install_command(python: str, source: str) -> list[str]:
+    """Install ``source``'s DEPENDENCIES_FILE (plus pytest, pandas and the server) into ``python``'s environment."""
+    return [python, "-m", MODULE, "install", "--source", source]
 
 
 def build_command(python: str, source: str, main_dir: str, output: str, xcom_file: Optional[str] = None) -> list[str]:
@@ -71,6 +71,32 @@ def integration_command(python: str, source: str, endpoint: str, report: str) ->
 def serve_command(python: str, artifact: str, port: int, host: str = "0.0.0.0") -> list[str]:
     """Serve ``/health``, ``/metrics`` and ``/predict``; workers, timeout and batch size come from the ENV_* names."""
     return [python, "-m", MODULE, "serve", "--artifact", artifact, "--host", host, "--port", str(port)]
+
+
+@dataclass(frozen=True)
+class DependencyList:
+    """What the model needs installed, as pip takes it: the clone step translates the model's dependency file
+    (conda.yml, pyproject.toml, requirements.txt) on the Airflow side and writes this as DEPENDENCIES_FILE, so the
+    runtime reads JSON and never parses a dependency format itself.
+
+    ``requirements`` are pip requirement lines; a nested ``-r``/``-c`` file is written ``-r PATH`` with PATH
+    relative to the model directory. ``warnings`` say what the translation changed, one line each.
+    """
+
+    requirements: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    dependency_file: Optional[str] = None  # relative to the model directory; None: the model has none
+
+    def to_json(self) -> str:
+        return json.dumps({"version": 1, **asdict(self)}, indent=1)
+
+    def write(self, path: Path) -> None:
+        path.write_text(self.to_json() + "\n")
+
+    @classmethod
+    def read(cls, path: Path) -> DependencyList:
+        data = json.loads(path.read_text())
+        return cls(tuple(data.get("requirements", ())), tuple(data.get("warnings", ())), data.get("dependency_file"))
 
 
 @dataclass

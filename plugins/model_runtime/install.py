@@ -1,9 +1,11 @@
-"""`install`: find the model's dependency file and install it (plus pytest and pandas) into this interpreter.
+"""`install`: install the model's dependency list (plus pytest, pandas and the server) into this interpreter.
 
-Runs inside the build environment with the standard library only, so the file parsers here are deliberately small.
-Every entry goes through translate.py's rules; each change is a warning line in the log and in the install report
-(``contract.INSTALL_REPORT_FILE``), which ``build`` puts into the build's result. A pinned package the index has no
-build of for this Python is relaxed to its bare name and the install retried: a pin never fails the build.
+The list is ``contract.DEPENDENCIES_FILE`` in ``--source``: the clone step translated the model's dependency file
+into it on the Airflow side (automations/dependencies.py), so nothing here parses conda, Poetry or pip syntax.
+Its warnings (what the translation changed, each Qwak library added because the model imports it) and each
+relaxing done here are warning lines in the log and in the install report (``contract.INSTALL_REPORT_FILE``),
+which ``build`` puts into the build's result. A pinned package the index has no build of for this Python is
+relaxed to its bare name and the install retried (only the installer can tell): a pin never fails the build.
 """
 
 from __future__ import annotations
@@ -15,19 +17,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
 from typing import Optional
 
 from . import contract
-from .libraries import implied_requirements
 from .serve_deps import SERVER_REQUIREMENTS
-from .translate import Translated, conda_entry, pip_entry, poetry_entry, python_version
 
 # The build runs tests/ with pytest; the server turns records into a DataFrame and runs on SERVER_REQUIREMENTS
 # (installed here too, so serving images and build venvs start the server without a network).
 ALWAYS = ("pytest", "pandas", *SERVER_REQUIREMENTS)
-DEFAULT_FILES = ("requirements.txt", "pyproject.toml", "conda.yml", "conda.yaml")
+_NESTED_OPTIONS = ("-r", "-c", "--requirement", "--constraint")  # as DependencyList writes them: "-r PATH"
 MAX_RELAX_ROUNDS = 3
 _NETWORK = re.compile(
     r"network is unreachable|temporary failure in name resolution|name or service not known|"
@@ -42,91 +41,15 @@ _UNSATISFIED = re.compile(
 )
 
 
-def find_dependency_file(source: Path, main_dir: str, explicit: Optional[str] = None) -> Optional[Path]:
-    """The explicit file (relative to the model dir) or the first of DEFAULT_FILES in main/; None if none."""
-    if explicit:
-        path = (source / explicit).resolve()
-        if not path.is_file():
-            raise FileNotFoundError(f"dependency file {explicit!r} not found under {source}")
-        return path
-    for name in DEFAULT_FILES:
-        path = source / main_dir / name
-        if path.is_file():
-            return path
-    return None
+def python_version() -> str:
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def translate_file(path: Optional[Path]) -> list[Translated]:
-    """Every requirement line of ``path`` as pip takes it, with what was changed."""
-    if path is None:
-        return []
-    text = path.read_text()
-    if path.name.endswith((".yml", ".yaml")):
-        return conda_translated(text)
-    if path.name.endswith(".toml"):
-        return pyproject_translated(text)
-    return requirements_translated(text, path.parent)
-
-
-def requirement_args(path: Optional[Path]) -> list[str]:
-    """The requirement lines of ``path`` (dropped entries left out)."""
-    return [t.requirement for t in translate_file(path) if t.requirement]
-
-
-def requirements_translated(text: str, base: Path) -> list[Translated]:
-    """A requirements.txt: nested ``-r``/``-c`` files made absolute (the lines move into a generated file)."""
-    out = []
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        nested = re.match(r"^(-r|-c|--requirement|--constraint)\s*=?\s*(\S+)$", line)
-        out.append(Translated(f"{nested[1]} {(base / nested[2]).resolve()}") if nested else pip_entry(line))
-    return out
-
-
-def pyproject_requirements(text: str) -> list[str]:
-    return [t.requirement for t in pyproject_translated(text) if t.requirement]
-
-
-def pyproject_translated(text: str) -> list[Translated]:
-    """PEP 621 ``[project].dependencies``; else Poetry's main dependencies (not its dev groups)."""
-    data = tomllib.loads(text)
-    deps = data.get("project", {}).get("dependencies")
-    if deps is not None:
-        return [pip_entry(d) for d in deps]
-    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
-    return [poetry_entry(name, spec) for name, spec in poetry.items() if name.lower() != "python"]
-
-
-def conda_requirements(text: str) -> list[str]:
-    return [t.requirement for t in conda_translated(text) if t.requirement]
-
-
-def conda_translated(text: str) -> list[Translated]:
-    """A conda environment file's ``dependencies:``: conda entries translated, its ``pip:`` list kept as pip's."""
-    out: list[Translated] = []
-    in_deps, pip_indent = False, -1
-    for raw in text.splitlines():
-        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
-        if not line.strip():
-            continue
-        indent = len(line) - len(line.lstrip())
-        if indent == 0 and not line.startswith("-"):
-            in_deps, pip_indent = line.strip() == "dependencies:", -1
-            continue
-        item = re.match(r"^\s*-\s*(.+)$", line)
-        if not (in_deps and item):
-            continue
-        entry = item.group(1).strip().strip("'\"")
-        if entry.startswith("pip:"):
-            pip_indent = indent
-        elif 0 <= pip_indent < indent:
-            out.append(pip_entry(entry))
-        else:
-            pip_indent = -1
-            out.append(conda_entry(entry))
-    return out
+def located(requirement: str, source: Path) -> str:
+    """A nested ``-r``/``-c`` file's path (relative to the model directory) made absolute: the lines move into a
+    temporary file of their own, and pip reads nested paths relative to the file that names them."""
+    option, _, path = requirement.partition(" ")
+    return f"{option} {source / path}" if option in _NESTED_OPTIONS and path else requirement
 
 
 def install_command(args: list[str]) -> list[str]:
@@ -201,30 +124,42 @@ def _warn(warnings: list[str], text: str) -> None:
     print(f"model_runtime install: WARNING: {text}", flush=True)
 
 
-def write_report(source: Path, path: Optional[Path], warnings: list[str]) -> None:
+def write_report(source: Path, dependency_file: Optional[str], warnings: list[str]) -> None:
     report = source / contract.INSTALL_REPORT_FILE
     try:
-        report.write_text(json.dumps({"dependency_file": str(path) if path else None, "warnings": warnings}))
+        report.write_text(json.dumps({"dependency_file": dependency_file, "warnings": warnings}))
     except OSError as exc:  # a read-only source still installs; the warnings are in the log
         print(f"model_runtime install: cannot write {report}: {exc}", flush=True)
 
 
-def run(source: Path, main_dir: str, dependency_file: Optional[str]) -> int:
+def read_list(source: Path) -> Optional[contract.DependencyList]:
+    path = source / contract.DEPENDENCIES_FILE
     try:
-        path = find_dependency_file(source, main_dir, dependency_file)
-    except FileNotFoundError as exc:
-        print(f"model_runtime install: {exc}", flush=True)
+        return contract.DependencyList.read(path)
+    except FileNotFoundError:
+        print(
+            f"model_runtime install: {path} is missing. The clone step writes it (automations/dependencies.py); "
+            "a model directory that did not come through clone has no dependency list.",
+            flush=True,
+        )
+    except (ValueError, TypeError, AttributeError) as exc:
+        print(f"model_runtime install: {path} is not a dependency list: {exc}", flush=True)
+    return None
+
+
+def run(source: Path) -> int:
+    listed = read_list(source)
+    if listed is None:
         return contract.EXIT_INSTALL_FAILED
-    print(f"model_runtime install: dependencies from {path or 'nothing (no dependency file)'}", flush=True)
+    print(
+        f"model_runtime install: dependencies from {listed.dependency_file or 'nothing (no dependency file)'}, "
+        f"into Python {python_version()} ({sys.executable})",
+        flush=True,
+    )
     warnings: list[str] = []
-    translated = translate_file(path)
-    for item in translated:
-        if item.warning:
-            _warn(warnings, item.warning)
-    requirements = [t.requirement for t in translated if t.requirement]
-    for requirement, why in implied_requirements(source, requirements):
-        _warn(warnings, f"added {requirement}: {why} (Qwak's build image came with it)")
-        requirements.append(requirement)
+    for warning in listed.warnings:
+        _warn(warnings, warning)
+    requirements = [located(r, source) for r in listed.requirements]
     code = install_with_relaxing(requirements, warnings)
-    write_report(source, path, warnings)
+    write_report(source, listed.dependency_file, warnings)
     return code

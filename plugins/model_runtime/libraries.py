@@ -4,8 +4,8 @@
   ``FROGML_IS_RUN_LOCAL`` is set, which is what their own ``run_local`` does. Builds, tests and servers here run
   with both set, so nothing reaches Qwak's or JFrog's servers.
 * Implied dependencies: Qwak's build image came with qwak-core, so real repos import ``qwak`` without naming it in
-  their dependency file. ``install`` adds the library when the model's code imports it and the file does not
-  name it, and only then (each addition is a warning line).
+  their dependency file. The dependency list (automations/dependencies.py, on the Airflow side) adds the library
+  when the model's code imports it and the file does not name it, and only then (each addition is a warning line).
 * Logged values: ``log_metric`` / ``log_param`` keep them in an in-process singleton that ``build`` reads.
 * Schemas: constructing a ``ModelSchema`` asks Qwak's server for the account's environment name (gRPC, which hangs
   without it), even for ``ExplicitFeature``-only schemas. Local mode swaps the libraries' ``enrich_schema`` for one

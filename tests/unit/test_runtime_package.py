@@ -61,7 +61,7 @@ def test_docker_and_kubernetes_serving_images_differ_only_in_labels_and_user(mon
                                   "dependency_file_path": "main/req.txt"}},
     })
     kubernetes = image.dockerfile(image.plan(spec, get_settings().kubernetes)).splitlines()
-    docker = render_dockerfile("acme/ml:1", "main", "main/req.txt", {"io.automations.model_id": "img-model"})
+    docker = render_dockerfile("acme/ml:1", {"io.automations.model_id": "img-model"})
     docker_lines = docker.splitlines()
     assert [line for line in docker_lines if not line.startswith("LABEL ")] == [
         line for line in kubernetes if not line.startswith("USER ")

@@ -1,5 +1,9 @@
 """clone: a shallow, sparse checkout of ``repo#sub/dir`` at a branch, pinned to a commit, uploaded as a tarball.
 
+The model's dependency file is translated here (dependencies.py) into ``contract.DEPENDENCIES_FILE`` inside the
+tarball, so every backend's ``install`` gets the same list; a copy sits beside the tarball as
+``sources/<commit>.dependencies.json`` for a Kubernetes build pod that clones the repository itself.
+
 Credentials travel only in the git child's environment (``GIT_CONFIG_*`` / ``GIT_SSH_COMMAND``): never in argv,
 never in ``.git/config``, never in XCom or logs.
 """
@@ -16,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from model_runtime import contract
+
 from ..artifacts import store_path, upload_dir_as_tar
+from ..dependencies import DependencyFileError, resolve
 from ..loader import LoadedAutomation
 from ..runs import CloneResult
 from ..settings import Settings
@@ -55,8 +62,10 @@ def run_clone(
         env = {**git_env(build, lookup, Path(tmp)), **protocol_env(settings.git_allow_file)}
         checkout = clone(repo, branch, subdir, Path(tmp) / "repo", env)
         _check_layout(checkout.model_dir, build.main_dir, automation.name)
+        listed = write_dependency_list(checkout.model_dir, build.main_dir, build.dependency_file_path, automation.name)
         target = store_path(settings, automation.name, "sources", f"{checkout.commit}.tar.gz")
         source_uri = upload_dir_as_tar(checkout.model_dir, target)
+        target.parent.joinpath(f"{checkout.commit}.dependencies.json").write_text(listed.to_json())
     log.info("cloned %s@%s (%s) into %s", redact_url(repo), branch, checkout.commit, source_uri)
     return CloneResult(
         commit=checkout.commit,
@@ -66,6 +75,25 @@ def run_clone(
         subdir=subdir,
         main_dir=build.main_dir,
     )
+
+
+def write_dependency_list(
+    model_dir: Path, main_dir: str, dependency_file: Optional[str], name: str
+) -> contract.DependencyList:
+    """Translate the model's dependency file into ``model_dir``'s DEPENDENCIES_FILE; a bad file fails the clone."""
+    try:
+        listed = resolve(model_dir, main_dir, dependency_file)
+    except DependencyFileError as exc:
+        raise CloneError(f"{name}: {exc}") from None
+    listed.write(model_dir / contract.DEPENDENCIES_FILE)
+    log.info(
+        "dependencies from %s: %d requirements",
+        listed.dependency_file or "no dependency file",
+        len(listed.requirements),
+    )
+    for warning in listed.warnings:  # said again by the build's install, where the build record takes them
+        log.warning("dependencies: %s", warning)
+    return listed
 
 
 def clone(repo: str, branch: str, subdir: str, dest: Path, env: dict[str, str]) -> Checkout:

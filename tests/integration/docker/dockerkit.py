@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import tarfile
+import tempfile
 from pathlib import Path
+
+from tests.support.sources import as_cloned
 
 from automations.spec import Automation
 
@@ -27,10 +30,10 @@ def tiny_automation(name: str, build: dict | None = None, deployment: dict | Non
 
 
 def pack_source(model_dir: Path, target: Path) -> str:
-    """What `clone` leaves in the artifact store: a tar.gz of the model directory."""
+    """What `clone` leaves in the artifact store: a tar.gz of the model directory and its dependency list."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(target, "w:gz") as tar:
-        tar.add(model_dir, arcname=".", filter=lambda info: None if "__pycache__" in info.name else info)
+    with tempfile.TemporaryDirectory() as scratch, tarfile.open(target, "w:gz") as tar:
+        tar.add(as_cloned(model_dir, Path(scratch)), arcname=".")
     return target.as_uri()
 
 

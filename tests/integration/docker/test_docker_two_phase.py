@@ -45,8 +45,10 @@ def wheelhouse() -> Path:
 def model_needing(tmp_path: Path) -> Path:
     model = tmp_path / "needs_dep"
     shutil.copytree(TINY_MODEL, model)
-    # A unique comment: a new dependencies key, so this session's first build really installs.
-    (model / "main" / "requirements.txt").write_text(f"# {uuid.uuid4()}\npandas\n{EXTRA}\n")
+    # A unique requirement whose marker is never true: a new dependency list, hence a new dependencies key, so this
+    # session's first build really installs (a comment would not do: the list is translated, comments are gone).
+    never = f"unique-key-only; sys_platform == 'x{uuid.uuid4().hex}'"
+    (model / "main" / "requirements.txt").write_text(f"pandas\n{EXTRA}\n{never}\n")
     # Runs in phase two: the package must be there although that container has no network.
     (model / "tests" / "test_dep.py").write_text("def test_dep_is_installed():\n    import tomli_w  # noqa: F401\n")
     return model

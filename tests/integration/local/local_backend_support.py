@@ -4,9 +4,11 @@ and cleanup of every model server a test started (registry records and the proce
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
 import pytest
+from tests.support.sources import as_cloned
 
 from automations.artifacts import store_path, upload_dir_as_tar
 from automations.backends.local import build as local_build
@@ -49,7 +51,9 @@ def automation(name: str, deployment_spec: dict | None = None, build_spec: dict 
 def clone_result(settings, name: str, model_dir: Path) -> CloneResult:
     """What the clone task returns, with the model directory packed into the artifact store as it would be."""
     commit = hashlib.sha1(f"{name}:{model_dir}".encode()).hexdigest()
-    uri = upload_dir_as_tar(model_dir, store_path(settings, name, "sources", f"{commit}.tar.gz"))
+    with tempfile.TemporaryDirectory() as scratch:
+        cloned = as_cloned(model_dir, Path(scratch))
+        uri = upload_dir_as_tar(cloned, store_path(settings, name, "sources", f"{commit}.tar.gz"))
     return CloneResult(commit=commit, branch="main", source_uri=uri, repo="file:///nowhere", subdir="model")
 
 

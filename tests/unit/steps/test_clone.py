@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tarfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from automations import Automation
 from automations.loader import LoadedAutomation
 from automations.settings import get_settings
 from automations.steps.clone import CloneError, git_env, redact_url, run_clone
+from model_runtime import contract
 
 pytestmark = pytest.mark.unit
 
@@ -46,7 +48,34 @@ def test_clone_pins_the_commit_and_ships_only_the_model_directory(tmp_path, sett
     result = run_clone(automation(f"file://{tmp_path}/src#models/iris"), None, settings).to_xcom()
     assert result["commit"] == repo.head.commit.hexsha
     assert result["branch"] == "main" and result["subdir"] == "models/iris"
-    assert members(result["source_uri"]) == {"main/__init__.py", "main/model.py", "tests/test_m.py"}
+    assert members(result["source_uri"]) == {
+        "main/__init__.py",
+        "main/model.py",
+        "tests/test_m.py",
+        contract.DEPENDENCIES_FILE,  # what install installs, translated here
+    }
+
+
+def test_clone_translates_the_dependency_file_into_the_tarball_and_beside_it(tmp_path, settings):
+    conda = "dependencies:\n  - python=3.9\n  - numpy=1.26\n  - pip:\n      - pandas>=2\n"
+    make_repo(tmp_path / "src", {**MODEL_FILES, "models/iris/main/conda.yml": conda})
+    result = run_clone(automation(f"file://{tmp_path}/src#models/iris"), None, settings)
+    with tarfile.open(result.source_uri.removeprefix("file://")) as tar:
+        member = tar.extractfile(f"./{contract.DEPENDENCIES_FILE}")
+        packed = json.loads(member.read()) if member else {}
+    beside = Path(result.source_uri.removeprefix("file://")).with_name(f"{result.commit}.dependencies.json")
+    assert packed == json.loads(beside.read_text())
+    assert packed["requirements"] == ["numpy==1.26.*", "pandas>=2"]
+    assert packed["dependency_file"] == "main/conda.yml"
+    assert [w.split(" ", 3)[:3] for w in packed["warnings"]] == [["dropped", "the", "python"]]
+
+
+def test_a_dependency_file_that_cannot_be_read_fails_the_clone_with_its_name(tmp_path, settings):
+    make_repo(tmp_path / "src", {**MODEL_FILES, "models/iris/main/conda.yml": "dependencies: [numpy\n"})
+    with pytest.raises(CloneError, match="clone_me: conda.yml is not valid YAML"):
+        run_clone(automation(f"file://{tmp_path}/src#models/iris"), None, settings)
+    with pytest.raises(CloneError, match="dependency file 'nope.txt' not found"):
+        run_clone(automation(f"file://{tmp_path}/src#models/iris", dependency_file_path="nope.txt"), None, settings)
 
 
 def test_branch_param_overrides_the_definition(tmp_path, settings):

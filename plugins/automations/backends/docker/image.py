@@ -34,9 +34,9 @@ class ServingImage:
     size_bytes: int
 
 
-def render_dockerfile(base_image: str, main_dir: str, dependency_file: str | None, labels: dict[str, str]) -> str:
+def render_dockerfile(base_image: str, labels: dict[str, str]) -> str:
     """The serving image every backend builds (serving_image.py), labelled for the engine's filters."""
-    return serving_image.dockerfile(base_image, main_dir, dependency_file, labels=labels)
+    return serving_image.dockerfile(base_image, labels=labels)
 
 
 def serving_labels(automation: Automation, build: BuildResult) -> dict[str, str]:
@@ -50,10 +50,9 @@ def serving_labels(automation: Automation, build: BuildResult) -> dict[str, str]
 
 def build_serving_image(automation: Automation, build: BuildResult, settings: DockerSettings) -> ServingImage:
     """Build the serving image from the build XCom's artifact dir; returns its ref and size."""
-    spec = automation.action.build_spec
     ref = ids.serving_image(settings.registry, automation.model_id, build.commit)
     base = build.build_image or plan_build(automation, settings).image
-    dockerfile = render_dockerfile(base, spec.main_dir, spec.dependency_file_path, serving_labels(automation, build))
+    dockerfile = render_dockerfile(base, serving_labels(automation, build))
     with tempfile.TemporaryDirectory(prefix="serving-image-") as tmp:
         context = Path(tmp)
         download_tree(build.artifact_uri, context / serving_image.CONTEXT_ARTIFACT)

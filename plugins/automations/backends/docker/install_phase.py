@@ -2,7 +2,8 @@
 (or a mirror, or a wheelhouse), then commit it as a dependencies image. Phase two (the tests and the training) runs
 FROM that image with the build network (``none`` by default), as before.
 
-The dependencies image is tagged by a key over the base image, the dependency file and model_runtime's installer:
+The dependencies image is tagged by a key over the base image, the dependency list the clone step translated
+(``contract.DEPENDENCIES_FILE``) and model_runtime's installer:
 a retrain with unchanged dependencies finds its image and installs nothing. pip's cache is a host folder mounted
 into every install container, so changed dependencies download only what is new.
 """
@@ -14,10 +15,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from model_runtime import contract
-from model_runtime.install import find_dependency_file
 
 from ... import runtime_package
 from ...settings import DockerSettings
@@ -29,21 +29,19 @@ DEPS_REPOSITORY = "automations-deps"
 PIP_CACHE = "/cache/pip"
 WHEELHOUSE = "/wheelhouse"
 CA_BUNDLE = "/etc/automations/ca-bundle.crt"
-_INSTALLER_FILES = ("install.py", "translate.py")
+_INSTALLER_FILES = ("install.py", "serve_deps.py")  # how install installs, and the server it always adds
 
 
 @dataclass(frozen=True)
 class InstallPlan:
     command: tuple[str, ...]
-    main_dir: str
-    dependency_file: Optional[str]
     environment: dict[str, str] = field(hash=False)
     network_mode: str = "bridge"
     wheelhouse: str = ""  # host folder mounted at WHEELHOUSE, or ""
     ca_bundle: str = ""  # host file mounted at CA_BUNDLE, or ""
 
 
-def plan_install(main_dir: str, dependency_file: Optional[str], settings: DockerSettings) -> InstallPlan:
+def plan_install(settings: DockerSettings) -> InstallPlan:
     env = {"PYTHONPATH": RUNTIME_ROOT, "PYTHONUNBUFFERED": "1", "PIP_CACHE_DIR": PIP_CACHE}
     if settings.index_url:
         env |= {"PIP_INDEX_URL": settings.index_url, "UV_INDEX_URL": settings.index_url}
@@ -53,11 +51,9 @@ def plan_install(main_dir: str, dependency_file: Optional[str], settings: Docker
         env["PIP_FIND_LINKS"] = WHEELHOUSE
         if not settings.index_url:
             env["PIP_NO_INDEX"] = "1"  # a wheelhouse alone: don't wait on an index this network cannot reach
-    command = contract.install_command(PYTHON, SOURCE_DIR, main_dir, dependency_file)
+    command = contract.install_command(PYTHON, SOURCE_DIR)
     return InstallPlan(
         tuple(command),
-        main_dir,
-        dependency_file,
         env,
         settings.install_network,
         settings.wheelhouse,
@@ -65,11 +61,11 @@ def plan_install(main_dir: str, dependency_file: Optional[str], settings: Docker
     )
 
 
-def deps_key(base_image_id: str, source: Path, main_dir: str, dependency_file: Optional[str]) -> str:
-    """Same base image, same dependency file, same installer: same dependencies image."""
+def deps_key(base_image_id: str, source: Path) -> str:
+    """Same base image, same dependency list, same installer: same dependencies image."""
     digest = hashlib.sha256(base_image_id.encode() + b"\0")
-    path = find_dependency_file(source, main_dir, dependency_file)
-    digest.update(path.read_bytes() if path else b"<none>")
+    listed = source / contract.DEPENDENCIES_FILE
+    digest.update(listed.read_bytes() if listed.is_file() else b"<none>")  # none: install says so and fails
     for name in _INSTALLER_FILES:
         digest.update(b"\0" + (runtime_package.MODULE_DIR / name).read_bytes())
     return digest.hexdigest()[:20]
@@ -97,7 +93,7 @@ def ensure_deps_image(
     emit: Callable[[str], None] = log.info,
 ) -> str:
     """The dependencies image for this source (built now unless an identical one exists); its ref."""
-    key = deps_key(cli.inspect_image(base_image)["Id"], source, plan.main_dir, plan.dependency_file)
+    key = deps_key(cli.inspect_image(base_image)["Id"], source)
     ref = deps_image(key)
     if cli.images(name=ref):
         report = (cli.inspect_image(ref)["Config"].get("Labels") or {}).get(REPORT_LABEL, "{}")

@@ -71,5 +71,5 @@ def plan_build(automation: Automation, settings: DockerSettings) -> BuildPlan:
         network_mode=settings.network,
         timeout_s=settings.build_timeout_s,
         labels=build_labels(automation, "build"),
-        install=plan_install(build.main_dir, build.dependency_file_path, settings),
+        install=plan_install(settings),
     )

@@ -17,6 +17,10 @@ How the pieces reach the pod (decided here, documented once):
   checks out exactly that commit; a private repo's token comes from the Kubernetes Secret
   ``dns_name(git_access_token_secret)`` (key ``token``) through ``secretKeyRef``, only into that init container,
   and reaches git through a credential helper: it is never a literal in the spec, its args or env values.
+* **Dependency list.** ``clone`` translated the model's dependency file into ``contract.DEPENDENCIES_FILE``
+  inside the tarball. In ``"git"`` mode the checkout lacks it, so the ``install`` init container copies the
+  clone's copy, ``<mount>/<name>/sources/<commit>.dependencies.json``, into the source first (the build's
+  ``src/`` then carries it to the serving image, as in artifact mode).
 * **Per-run identity** (commit, build id, output dir) is added by the operator from the task context
   (``build.add_identity``), so nothing user-written goes through Jinja.
 * **Metrics** leave through the KubernetesPodOperator's XCom sidecar: the runtime writes
@@ -48,6 +52,7 @@ TOKEN_KEY = "token"
 ENV_COMMIT = "AUTOMATION_COMMIT"
 ENV_OUTPUT = "MODEL_BUILD_OUTPUT"
 ENV_SOURCE_TARBALL = "MODEL_SOURCE_TARBALL"
+ENV_DEPENDENCIES = "MODEL_DEPENDENCY_LIST"  # the clone's dependency list on the artifact volume (git mode reads it)
 ENV_GIT_TOKEN = "GIT_TOKEN"
 
 
@@ -89,7 +94,6 @@ class BuildPodPlan:
     placement: placement.Placement
     env: dict[str, str]
     main_dir: str
-    dependency_file: str
     mount: str
     pvc: str
     source_mode: str
@@ -112,13 +116,15 @@ def plan(automation: Automation, settings: KubernetesSettings) -> BuildPodPlan:
         placement=placement.for_build(build, settings),
         env=_static_env(automation),
         main_dir=build.main_dir,
-        dependency_file=build.dependency_file_path or "",
         mount=artifact_mount(settings),
         pvc=settings.artifact_pvc,
         source_mode=settings.source,
-        git={"repo": redact_url(repo),  # credentials only ever come from the Secret
-             "branch": build.git_branch, "subdir": subdir,
-             "token_secret": dns_name(build.git_access_token_secret) if build.git_access_token_secret else ""},
+        git={
+            "repo": redact_url(repo),  # credentials only ever come from the Secret
+            "branch": build.git_branch,
+            "subdir": subdir,
+            "token_secret": dns_name(build.git_access_token_secret) if build.git_access_token_secret else "",
+        },
         git_image=settings.git_image,
         # Qwak gives provision_instance_timeout in minutes; the operator waits in seconds.
         startup_timeout_s=max(build.provision_instance_timeout, 1) * 60,
@@ -208,11 +214,15 @@ def install_script(p: BuildPodPlan) -> str:
     """Phase one (the ``install`` init container, the only one that needs the package index): venv, install.
 
     The pod runs as a non-root user (security.py), which cannot write the image's site-packages: dependencies go
-    into a venv on the workspace that still sees the image's own packages (a CUDA image's torch, say).
+    into a venv on the workspace that still sees the image's own packages (a CUDA image's torch, say). In git
+    mode the clone's dependency list is copied into the checkout first; $(VAR) is expanded by the kubelet.
     """
     venv = ["python", "-m", "venv", "--system-site-packages", VENV]
-    install = contract.install_command(f"{VENV}/bin/python", SOURCE_DIR, p.main_dir, p.dependency_file or None)
-    return f"set -eu\n{shlex.join(venv)}\n{shlex.join(install)}\n"
+    install = contract.install_command(f"{VENV}/bin/python", SOURCE_DIR)
+    lines = [shlex.join(venv), shlex.join(install)]
+    if p.source_mode == "git":
+        lines.insert(0, shlex.join(["cp", f"$({ENV_DEPENDENCIES})", f"{SOURCE_DIR}/{contract.DEPENDENCIES_FILE}"]))
+    return "set -eu\n" + "\n".join(lines) + "\n"
 
 
 def main_script(p: BuildPodPlan) -> str:
@@ -274,8 +284,13 @@ def _git_container(p: BuildPodPlan) -> dict:
         ref = {"secretKeyRef": {"name": p.git["token_secret"], "key": TOKEN_KEY}}
         env.append({"name": ENV_GIT_TOKEN, "valueFrom": ref})
     env.append({"name": "HOME", "value": security.HOME})  # git reads $HOME/.gitconfig; the UID has no home
-    return {"name": "source", "image": p.git_image, "command": ["sh", "-c", GIT_SCRIPT], "env": env,
-            "volumeMounts": [{"name": "workspace", "mountPath": WORKSPACE}]}
+    return {
+        "name": "source",
+        "image": p.git_image,
+        "command": ["sh", "-c", GIT_SCRIPT],
+        "env": env,
+        "volumeMounts": [{"name": "workspace", "mountPath": WORKSPACE}],
+    }
 
 
 # ---------------------------------------------------------------------------------------------------- identity
@@ -292,6 +307,7 @@ class Identity:
             contract.ENV_BUILD_ID: self.build_id,
             ENV_OUTPUT: f"{mount}/{automation}/builds/{self.build_id}",
             ENV_SOURCE_TARBALL: f"{mount}/{automation}/sources/{self.commit}.tar.gz",
+            ENV_DEPENDENCIES: f"{mount}/{automation}/sources/{self.commit}.dependencies.json",
         }
 
 

@@ -58,8 +58,6 @@ class ImagePodPlan:
     cache_repo: str
     service_account: str
     model_id: str
-    main_dir: str
-    dependency_file: str
     mount: str
     pvc: str
     labels: dict[str, str]
@@ -82,8 +80,6 @@ def plan(automation: Automation, settings: KubernetesSettings) -> ImagePodPlan:
         or f"{registries.repository(registries.registry(settings), automation.model_id)}/cache",
         service_account=settings.image_service_account,
         model_id=automation.model_id,
-        main_dir=build.main_dir,
-        dependency_file=build.dependency_file_path or "",
         mount=build_pod.artifact_mount(settings),
         pvc=settings.artifact_pvc,
         labels=labels,
@@ -93,7 +89,7 @@ def plan(automation: Automation, settings: KubernetesSettings) -> ImagePodPlan:
 def dockerfile(p: ImagePodPlan) -> str:
     """The serving image every backend builds (serving_image.py). The serving pod runs as security.UID; an image
     without USER would otherwise start as root."""
-    return serving_image.dockerfile(p.base_image, p.main_dir, p.dependency_file or None, user=security.UID)
+    return serving_image.dockerfile(p.base_image, user=security.UID)
 
 
 CONTEXT_SCRIPT = f"""set -eu

@@ -98,7 +98,7 @@ def run_build(
     benv = environment.create(settings.envs_dir / build_id)
     env = benv.process_env(runtime_env(automation, build_id, environment.find_uv()))
     python, output = str(benv.python), workspace / "output"
-    install = contract.install_command(python, str(source), main_dir, build_spec.dependency_file_path)
+    install = contract.install_command(python, str(source))
     run_step("install", install, env, workspace, emit)
     build = contract.build_command(python, str(source), main_dir, str(output))
     run_step("build", build, env, workspace, emit, limits.memory_limit(build_spec.resources, settings))

@@ -29,16 +29,15 @@ def test_build_container_only_builds_the_install_is_phase_one(automation, settin
         "set -e; exec python -m model_runtime build --source /workspace/source --main-dir main "
         "--output /workspace/output",
     )
-    assert plan.install.command == (
-        "python", "-m", "model_runtime", "install", "--source", "/workspace/source", "--main-dir", "main"
-    )
+    assert plan.install.command == ("python", "-m", "model_runtime", "install", "--source", "/workspace/source")
     assert plan.network_mode == "none" and plan.install.network_mode == "bridge"
 
 
-def test_dependency_file_and_main_dir_reach_the_install(settings, make_automation):
+def test_the_install_reads_the_clones_list_whatever_the_dependency_file(settings, make_automation):
     automation = make_automation(main_dir="src_main", dependency_file_path="reqs/prod.txt")
-    command = " ".join(plan_build(automation, settings).install.command)
-    assert "--main-dir src_main" in command and "--dependency-file reqs/prod.txt" in command
+    command = plan_build(automation, settings).install.command
+    assert command == plan_build(make_automation(), settings).install.command  # clone translated the file
+    assert "reqs/prod.txt" not in " ".join(command) and "src_main" not in " ".join(command)
 
 
 def test_install_phase_mirror_and_wheelhouse(settings, make_automation):
@@ -49,17 +48,26 @@ def test_install_phase_mirror_and_wheelhouse(settings, make_automation):
     assert env["PIP_INDEX_URL"] == env["UV_INDEX_URL"] == "https://mirror/simple" and "PIP_NO_INDEX" not in env
 
 
-def test_deps_key_changes_with_the_dependency_file_only(tmp_path):
+def test_deps_key_changes_with_the_dependency_list_only(tmp_path):
     from automations.backends.docker.install_phase import deps_key
+    from automations.steps.clone import write_dependency_list
 
     (tmp_path / "main").mkdir()
     (tmp_path / "main" / "requirements.txt").write_text("six==1.16\n")
-    first = deps_key("sha256:base", tmp_path, "main", None)
+    write_dependency_list(tmp_path, "main", None, "m")
+    first = deps_key("sha256:base", tmp_path)
     (tmp_path / "main" / "model.py").write_text("# code changes do not matter\n")
-    assert deps_key("sha256:base", tmp_path, "main", None) == first
-    assert deps_key("sha256:other", tmp_path, "main", None) != first
+    write_dependency_list(tmp_path, "main", None, "m")
+    assert deps_key("sha256:base", tmp_path) == first
+    assert deps_key("sha256:other", tmp_path) != first
     (tmp_path / "main" / "requirements.txt").write_text("six==1.17\n")
-    assert deps_key("sha256:base", tmp_path, "main", None) != first
+    write_dependency_list(tmp_path, "main", None, "m")
+    assert deps_key("sha256:base", tmp_path) != first
+    # A newly imported Qwak library changes what is installed, so it changes the key too.
+    (tmp_path / "main" / "requirements.txt").write_text("six==1.16\n")
+    (tmp_path / "main" / "model.py").write_text("import qwak\n")
+    write_dependency_list(tmp_path, "main", None, "m")
+    assert deps_key("sha256:base", tmp_path) not in (first, deps_key("sha256:other", tmp_path))
 
 
 def test_environment_carries_env_vars_parameters_and_ids(automation, settings):

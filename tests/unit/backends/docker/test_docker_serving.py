@@ -14,7 +14,7 @@ BUILD = build_result({}, "tiny-0123456789-abcdef", commit="0123456789abcdef" * 2
 
 
 def test_dockerfile_serves_the_artifact_with_model_runtime(automation):
-    text = render_dockerfile("automations-base:test", "main", None, serving_labels(automation, BUILD))
+    text = render_dockerfile("automations-base:test", serving_labels(automation, BUILD))
     lines = text.splitlines()
     assert lines[0] == "FROM automations-base:test"
     assert f"COPY artifact {ARTIFACT_DIR}" in lines
@@ -22,7 +22,8 @@ def test_dockerfile_serves_the_artifact_with_model_runtime(automation):
     assert "COPY model_runtime /opt/model_runtime/model_runtime" in lines
     assert "ENV PYTHONPATH=/opt/model_runtime PYTHONUNBUFFERED=1" in lines
     run = json.loads(next(line for line in lines if line.startswith("RUN "))[4:])
-    assert run == ["python", "-m", "model_runtime", "install", "--source", "/artifact/src", "--main-dir", "main"]
+    # The artifact's src/ carries the dependency list the clone step wrote: the same list the build installed.
+    assert run == ["python", "-m", "model_runtime", "install", "--source", "/artifact/src"]
     entry = json.loads(next(line for line in lines if line.startswith("ENTRYPOINT "))[11:])
     cmd = json.loads(next(line for line in lines if line.startswith("CMD "))[4:])
     assert entry + cmd == contract.serve_command("python", ARTIFACT_DIR, PORT)
@@ -33,7 +34,7 @@ def test_dockerfile_serves_the_artifact_with_model_runtime(automation):
 def test_dockerfile_label_values_are_quoted(make_automation):
     automation = make_automation()
     labels = {**serving_labels(automation, BUILD), "io.automations.note": "two words"}
-    assert "io.automations.note='two words'" in render_dockerfile("b", "main", None, labels)
+    assert "io.automations.note='two words'" in render_dockerfile("b", labels)
 
 
 def test_serving_container_plan(automation, settings):

@@ -157,9 +157,11 @@ def test_main_container_runs_the_runtime_contract():
     assert base["command"][:2] == ["sh", "-c"]
     script = base["command"][2]
     # Two phases, as on Docker: the install is an init container; the build container only tests and trains.
-    install = contract.install_command("python", build_pod.SOURCE_DIR, "src_main", "main/req.txt")
+    install = ["python", "-m", "model_runtime", "install", "--source", build_pod.SOURCE_DIR]  # the clone's list
     install_container = container(pod, "install", init=True)
-    assert " ".join(install) in install_container["command"][2]
+    assert f"{build_pod.VENV}/bin/{' '.join(install)}" in install_container["command"][2]
+    assert "main/req.txt" not in install_container["command"][2]  # translated by clone, not named to the pod
+    assert "cp " not in install_container["command"][2]  # artifact mode: the tarball holds the list
     assert f"venv --system-site-packages {build_pod.VENV}" in install_container["command"][2]
     assert [c["name"] for c in pod["spec"]["initContainers"]][-1] == "install"
     assert "model_runtime install" not in script and f"{build_pod.VENV}/bin/python -m model_runtime build" in script
@@ -184,6 +186,7 @@ def test_env_vars_parameters_and_identity_reach_the_pod():
         "churn_model", runs.RENDER_COMMIT, build.RENDER_RUN_ID
     )
     assert env[build_pod.ENV_SOURCE_TARBALL] == f"/artifacts/churn_model/sources/{runs.RENDER_COMMIT}.tar.gz"
+    assert env[build_pod.ENV_DEPENDENCIES] == f"/artifacts/churn_model/sources/{runs.RENDER_COMMIT}.dependencies.json"
 
 
 def test_tags_become_label_safe_labels():

@@ -102,6 +102,25 @@ def test_artifact_init_container_unpacks_the_clone_tarball(tmp_path):
     assert (tmp_path / "src" / "main" / "model.py").read_text() == "X = 1\n"
 
 
+def test_git_mode_install_copies_the_clone_dependency_list_into_the_checkout(tmp_path, repo):
+    from model_runtime import contract
+
+    origin, first, _latest = repo
+    assert run_git_script(tmp_path, origin, first, None).returncode == 0
+    listed = tmp_path / "artifacts" / "m" / "sources" / f"{first}.dependencies.json"  # what clone wrote beside it
+    listed.parent.mkdir(parents=True)
+    warnings = ("dropped the python pin 'python=3.9'",)
+    contract.DependencyList(("numpy==1.26.*",), warnings, "main/conda.yml").write(listed)
+    plan = build_pod.plan(_automation(), _settings().replace(source="git"))
+    script = build_pod.install_script(plan)
+    copy = next(line for line in script.splitlines() if line.startswith("cp "))  # before the venv and the install
+    assert script.splitlines().index(copy) == 1
+    command = kubelet_expand(copy, {build_pod.ENV_DEPENDENCIES: str(listed)})
+    subprocess.run(["sh", "-c", command.replace(build_pod.WORKSPACE, str(tmp_path / "ws"))], check=True)
+    landed = contract.DependencyList.read(tmp_path / "ws" / "src" / contract.DEPENDENCIES_FILE)
+    assert landed.requirements == ("numpy==1.26.*",) and landed.dependency_file == "main/conda.yml"
+
+
 def test_kubelet_expand_follows_the_kubelet_rules():
     env = {"A": "1"}
     assert kubelet_expand("$(A)/$(B)/$$(A)/$(git rev-parse HEAD)", env) == "1/$(B)/$(A)/$(git rev-parse HEAD)"

@@ -1,4 +1,4 @@
-"""Qwak-style dependency entries (conda.yml, Poetry) as pip requirements, with a warning for everything changed.
+"""Qwak-style dependency entries (conda.yml, Poetry, pip) as pip requirements, with a warning for each change.
 
 The rules, as Qwak users' repos need them without conda on the machine:
 - conda's ``name=1.2`` is a "starts with" match -> ``name==1.2.*``; ``name==1.2`` stays exact; a build string
@@ -7,15 +7,17 @@ The rules, as Qwak users' repos need them without conda on the machine:
 - Poetry's ``^``/``~`` keep their meaning, upper bound included (``^1.2`` -> ``>=1.2,<2.0``).
 - a pin that cannot be written for pip is relaxed to the bare package name. Nothing here ever fails a build.
 
-Standard library only: it runs inside the build environment before anything is installed.
+What pip accepts is decided by ``packaging`` (the library pip itself vendors), not by a pattern of our own.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from typing import Optional
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 CONDA_ONLY = frozenset(
     """python pip conda conda-build setuptools wheel cudatoolkit cudnn cuda-toolkit cuda-nvcc nccl mkl mkl-service
@@ -23,8 +25,8 @@ CONDA_ONLY = frozenset(
     libgfortran-ng libffi libuuid libzlib openssl ca-certificates ncurses readline sqlite tk xz zlib bzip2 tzdata
     ld_impl_linux-64 nomkl gcc gxx gfortran make cmake-binary r-base nodejs""".split()
 )
+# The leading package name (and extras) of an entry whose rest may not parse: what a relaxed pin keeps.
 _NAME = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9._-]*)(\[[A-Za-z0-9._,\s-]+\])?")
-_CLAUSE = re.compile(r"^(~=|===|==|!=|<=|>=|<|>)\s*([A-Za-z0-9.+!_-]+)(\.\*)?$")
 
 
 @dataclass(frozen=True)
@@ -35,18 +37,12 @@ class Translated:
     warning: str = ""
 
 
-def python_version() -> str:
-    return f"{sys.version_info.major}.{sys.version_info.minor}"
-
-
 def valid_specifier(spec: str) -> bool:
-    """A PEP 440 specifier set: comma-separated clauses; ``.*`` only after ``==``/``!=``."""
-    if not spec:
-        return True
-    for clause in spec.split(","):
-        match = _CLAUSE.match(clause.strip())
-        if not match or (match[3] and match[1] not in ("==", "!=")) or "*" in match[2]:
-            return False
+    """A PEP 440 specifier set, as pip reads it."""
+    try:
+        SpecifierSet(spec)
+    except InvalidSpecifier:
+        return False
     return True
 
 
@@ -62,7 +58,8 @@ def conda_entry(entry: str) -> Translated:
         return Translated(None, f"dropped {entry!r}: not a package name")
     name, rest = match[1], text[match.end() :].strip()
     if name.lower() == "python":
-        return Translated(None, f"dropped the python pin {entry!r}: the build uses Python {python_version()}")
+        # Translated on the Airflow side: the build environment's Python (which `install` prints) may differ.
+        return Translated(None, f"dropped the python pin {entry!r}: the build uses its environment's Python")
     if name.lower() in CONDA_ONLY or name.startswith("_"):
         return Translated(None, f"dropped conda-only package {entry!r}: it is not installable with pip")
     return _conda_version(name + (match[2] or ""), rest, entry)
@@ -73,12 +70,11 @@ def _conda_version(name: str, rest: str, entry: str) -> Translated:
     rest = "=" + rest if rest and rest[0] not in "=<>!~" else rest  # MatchSpec "numpy 1.2" means "numpy=1.2"
     exact = rest.startswith("==")
     if rest.startswith("=") and not exact:
-        parts = rest[1:].split("=")
-        if len(parts) > 1:
+        version, *build = rest[1:].split("=")
+        if build:
             warning = f"dropped the conda build string of {entry!r}"
-            rest, exact = "==" + parts[0], True
-        else:
-            rest = "==" + parts[0]
+            exact = True
+        rest = "==" + version
     spec = rest.replace(" ", "")
     if spec.startswith("==") and not exact and not spec.endswith(".*"):
         spec += ".*"  # conda's single '=' is a "starts with" match
@@ -92,15 +88,18 @@ def _bare(name: str) -> str:
 
 
 def pip_entry(entry: str) -> Translated:
-    """An item of the ``pip:`` list or a requirements line: kept as written unless its pin is unreadable."""
+    """An item of the ``pip:`` list or a requirements line: kept as written unless pip could not read it."""
     text = entry.strip()
-    match = _NAME.match(text)
-    if not match or text.startswith("-") or "@" in text or "://" in text:
-        return Translated(text)  # options, URLs, VCS links: pip's own syntax
-    rest = text[match.end() :].split(";", 1)[0].strip()
-    if valid_specifier(rest.replace(" ", "")):
-        return Translated(text)
-    return relaxed(match[1], entry, "the pin is not valid pip syntax")
+    if text.startswith("-") or "@" in text or "://" in text:
+        return Translated(text)  # options, URLs, VCS links: pip's own syntax, which packaging does not describe
+    try:
+        Requirement(text)
+    except InvalidRequirement:
+        match = _NAME.match(text)
+        if not match:
+            return Translated(text)  # not a requirement at all: pip says what is wrong with it
+        return relaxed(match[1], entry, "the pin is not valid pip syntax")
+    return Translated(text)
 
 
 def poetry_entry(name: str, spec: object) -> Translated:
@@ -129,7 +128,7 @@ def _poetry_constraint(name: str, constraint: str, entry: str) -> Translated:
     text = constraint.strip()
     if text in ("", "*"):
         return Translated(name)
-    if "||" in text or "|" in text:
+    if "|" in text:
         return relaxed(_bare(name), entry, "'or' constraints cannot be written for pip")
     clauses = [_poetry_clause(c.strip()) for c in re.split(r",|\s+(?=[<>=!~^])", text) if c.strip()]
     spec = ",".join(clauses)
@@ -139,36 +138,27 @@ def _poetry_constraint(name: str, constraint: str, entry: str) -> Translated:
 
 
 def _poetry_clause(clause: str) -> str:
+    """Poetry's own operators (``^``, ``~``, a bare version) as PEP 440; the others are PEP 440 already."""
     clause = clause.replace(" ", "")
     if clause.startswith("^"):
-        return _caret(clause[1:])
+        return _bounded(clause[1:], caret=True)
     if clause.startswith("~") and not clause.startswith("~="):
-        return _tilde(clause[1:])
+        return _bounded(clause[1:], caret=False)
     if clause[:1] in "<>=!~":
         return clause
     return f"=={clause}"
 
 
-def _numbers(version: str) -> Optional[list[int]]:
-    parts = version.split(".")
-    return [int(p) for p in parts] if all(p.isdigit() for p in parts) else None
-
-
-def _caret(version: str) -> str:
-    """Poetry: ``^1.2.3`` -> ``>=1.2.3,<2.0.0``; ``^0.2.3`` -> ``<0.3.0``; ``^0.0.3`` -> ``<0.0.4``."""
-    nums = _numbers(version)
-    if nums is None:
-        return f"^{version}"  # not numeric: left for valid_specifier to refuse
-    first = next((i for i, n in enumerate(nums) if n != 0), len(nums) - 1)
-    upper = nums[:first] + [nums[first] + 1] + [0] * (len(nums) - first - 1)
-    return f">={version},<{'.'.join(map(str, upper))}"
-
-
-def _tilde(version: str) -> str:
-    """Poetry: ``~1.2.3`` -> ``>=1.2.3,<1.3.0``; ``~1.2`` -> ``<1.3``; ``~1`` -> ``<2``."""
-    nums = _numbers(version)
-    if nums is None:
-        return f"~{version}"
-    keep = 1 if len(nums) >= 2 else 0
-    upper = nums[:keep] + [nums[keep] + 1] + [0] * (len(nums) - keep - 1)
+def _bounded(version: str, caret: bool) -> str:
+    """Poetry's ``^``: ``^1.2.3`` -> ``>=1.2.3,<2.0.0``, ``^0.2.3`` -> ``<0.3.0``, ``^0.0.3`` -> ``<0.0.4``.
+    Its ``~``: ``~1.2.3`` -> ``>=1.2.3,<1.3.0``, ``~1.2`` -> ``<1.3``, ``~1`` -> ``<2``. The upper bound keeps as
+    many parts as the version was written with."""
+    if not re.fullmatch(r"\d+(\.\d+)*", version):
+        return ("^" if caret else "~") + version  # pre-releases, wildcards, words: left for valid_specifier to refuse
+    nums = [int(part) for part in version.split(".")]
+    if caret:
+        bump = next((i for i, n in enumerate(nums) if n != 0), len(nums) - 1)
+    else:
+        bump = 1 if len(nums) >= 2 else 0
+    upper = nums[:bump] + [nums[bump] + 1] + [0] * (len(nums) - bump - 1)
     return f">={version},<{'.'.join(map(str, upper))}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model_runtime.translate import conda_entry, pip_entry, poetry_entry, valid_specifier
+from automations.dependency_rules import Translated, conda_entry, pip_entry, poetry_entry, valid_specifier
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.unit
         ("numpy=>1.2", "numpy", "relaxed 'numpy=>1.2' to 'numpy': the pin cannot be written for pip"),
         ("numpy=1.2|1.3", "numpy", "relaxed 'numpy=1.2|1.3' to 'numpy'"),
         ("numpy=1.*.3", "numpy", "relaxed 'numpy=1.*.3' to 'numpy'"),
-        ("python=3.9", None, "dropped the python pin 'python=3.9': the build uses Python 3."),
+        ("python=3.9", None, "dropped the python pin 'python=3.9': the build uses its environment's Python"),
         ("cudatoolkit=11.3", None, "dropped conda-only package 'cudatoolkit=11.3'"),
         ("_libgcc_mutex", None, "dropped conda-only package"),
         ("pip", None, "dropped conda-only package 'pip'"),
@@ -81,3 +81,26 @@ def test_pip_entries_are_kept_as_written(entry, requirement):
 def test_valid_specifier():
     assert valid_specifier(">=1,<2") and valid_specifier("==1.2.*") and valid_specifier("")
     assert not valid_specifier(">=1.*") and not valid_specifier("=>1") and not valid_specifier("==1.*.3")
+
+
+@pytest.mark.parametrize(
+    "entry,requirement,warning",
+    [
+        ("numpy>=1.2,<2", "numpy>=1.2,<2", ""),
+        ('numpy==1.26; python_version < "3.12"', 'numpy==1.26; python_version < "3.12"', ""),
+        ("x[gpu]>=1", "x[gpu]>=1", ""),
+        ("bad===", "bad", "relaxed 'bad===' to 'bad': the pin is not valid pip syntax"),
+        ("numpy>=1.*", "numpy", "relaxed 'numpy>=1.*' to 'numpy': the pin is not valid pip syntax"),
+        ("git+https://github.com/a/x.git", "git+https://github.com/a/x.git", ""),
+    ],
+)
+def test_pip_entries_pip_cannot_read_are_relaxed(entry, requirement, warning):
+    assert pip_entry(entry) == Translated(requirement, warning)
+
+
+@pytest.mark.parametrize(
+    "entry,requirement",
+    [("scikit-learn[alldeps]=1.3", "scikit-learn[alldeps]==1.3.*"), ("x[a,b]>=2", "x[a,b]>=2")],
+)
+def test_conda_extras(entry, requirement):
+    assert conda_entry(entry).requirement == requirement
