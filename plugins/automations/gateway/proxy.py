@@ -1,8 +1,9 @@
 """The gateway's HTTP side (aiohttp): a listener per stable port, forwarding to the current upstream.
 
 A request that cannot reach its upstream because the connection failed or was closed before an answer (a server
-being swapped out closes its idle keep-alive connections) is sent again, once, to the then-current route: the
-old server only stops after the gateway routes to the new one, so the retry lands on the new one.
+being swapped out closes its idle keep-alive connections) is sent again to the then-current route: the old server
+only stops after the gateway routes to the new one, so the retry lands on the new one. Bodies are held or passed
+on within a bounded size (body.py): over ``max_body_bytes`` is a 413.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Optional
 
 from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, TCPConnector, web
 
+from .body import Body, BodyTooLarge
 from .routes import Route, Table, listen_ports, models_port
 
 log = logging.getLogger("automations.gateway")
@@ -30,7 +32,7 @@ HOP_HEADERS = {
     "host",
     "content-length",
 }
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = 64 * 1024 * 1024  # the model servers' own limit (MODEL_SERVER_MAX_BODY_BYTES, 8 MiB) is usually lower
 RETRIES = 4  # with the waits below, 0.75 s: more than a route refresh, less than any client's patience
 
 
@@ -39,8 +41,10 @@ def _error(status: int, message: str) -> web.Response:
 
 
 class Gateway:
-    def __init__(self, host: str, load_table: Callable[[], Table], request_timeout_s: float = 300) -> None:
-        self.host, self.load_table = host, load_table
+    def __init__(
+        self, host: str, load_table: Callable[[], Table], request_timeout_s: float = 300, max_body_bytes: int = MAX_BODY
+    ) -> None:
+        self.host, self.load_table, self.max_body = host, load_table, max_body_bytes
         self.table = load_table()
         self.rng = random.Random()
         self.sites: dict[int, web.TCPSite] = {}
@@ -49,7 +53,7 @@ class Gateway:
         self.runner: Optional[web.AppRunner] = None
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY)
+        app = web.Application()  # bodies never go through request.read(): see forward()
         app.router.add_get("/_gateway/routes", self.routes)
         app.router.add_route("*", "/v1/{model_id}/predict", self.model_predict)
         app.router.add_route("*", "/{tail:.*}", self.variation)
@@ -94,24 +98,40 @@ class Gateway:
     async def forward(
         self, request: web.Request, pick: Callable[[], Optional[Route]], path: str, missing: str
     ) -> web.StreamResponse:
-        body = await request.read()
+        declared = request.content_length
+        if declared is not None and declared > self.max_body:
+            return self._too_large()  # not read at all; aiohttp drops what the client still sends, then closes
+        body = await Body.of(request.content, declared, self.max_body)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+        if declared is not None and body.held is None:
+            headers["Content-Length"] = str(declared)  # streamed with its length, not re-chunked
         problem = ""
         for attempt in range(RETRIES):
             route = pick()
             if route is None:
                 return _error(503, missing)
             try:
-                return await self._send(request.method, route, path, headers, body)
+                return await self._send(request.method, route, path, headers, body.data())
             except (TimeoutError, ClientConnectionError) as exc:
+                if body.too_large:
+                    return self._too_large()
                 problem = f"{type(exc).__name__}: {exc}"
+                if not body.retryable():  # part of a streamed body is gone: it cannot be sent again
+                    break
                 await asyncio.sleep(0.05 * 2**attempt)  # a swap in progress settles within a refresh (0.2 s)
+            except BodyTooLarge:
+                return self._too_large()
         return _error(502, f"the model server did not answer: {problem}")
 
-    async def _send(self, method: str, route: Route, path: str, headers: dict, body: bytes) -> web.Response:
+    def _too_large(self) -> web.Response:
+        response = _error(413, f"request body is larger than the gateway's {self.max_body} bytes")
+        response.force_close()  # the unread rest of the body must not be parsed as a request
+        return response
+
+    async def _send(self, method: str, route: Route, path: str, headers: dict, data: Any) -> web.Response:
         assert self.session is not None
         async with self.session.request(
-            method, route.upstream + path, headers=headers, data=body, timeout=self.timeout
+            method, route.upstream + path, headers=headers, data=data, timeout=self.timeout
         ) as upstream:
             payload = await upstream.read()
             out = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS}
