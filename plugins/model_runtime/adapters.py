@@ -28,6 +28,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from . import fast_json
 from .payload import BadRequest, as_list, parse_records, to_frame, to_jsonable
 
 DATAFRAME, JSON, STRING, NUMPY, RAW = "dataframe", "json", "string", "numpy", "raw"
@@ -70,7 +71,7 @@ class ModelIO:
         if self.input_kind in (STRING, RAW):
             return [text]
         try:
-            data = json.loads(text)
+            data = fast_json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadRequest(f"body is not valid JSON: {exc}") from None
         if self.input_kind == NUMPY:
@@ -89,7 +90,7 @@ class ModelIO:
             return as_list(prediction)
         if self.output_kind == FRAME and type(prediction).__name__ in ("DataFrame", "Series"):
             frame = prediction.to_frame() if type(prediction).__name__ == "Series" else prediction
-            return json.loads(frame.to_json(orient=self.output_orient))  # Qwak's DataFrameOutput: to_json(orient)
+            return fast_json.loads(frame.to_json(orient=self.output_orient))  # Qwak's DataFrameOutput: to_json(orient)
         return to_jsonable(prediction)
 
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import chain
 from typing import Any
+
+from . import fast_json
 
 
 class BadRequest(ValueError):
@@ -27,7 +30,7 @@ class BadRequest(ValueError):
 def parse_records(body: bytes) -> list[dict]:
     """The records of a /predict body, as a list of dicts."""
     try:
-        data = json.loads(body.decode("utf-8") or "null")
+        data = fast_json.loads(body) if body else None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
     except RecursionError:  # e.g. 200,000 nested "[": the parser recurses per level
@@ -100,16 +103,58 @@ def warm_up() -> None:
 def to_frame(records: list[dict]):
     import pandas as pd  # the model's environment always has pandas (install adds it)
 
-    return pd.DataFrame.from_records(records)
+    frame = _numeric_frame(records)
+    return frame if frame is not None else pd.DataFrame.from_records(records)
+
+
+# Column dtypes from_records infers from the exact Python types in a column (JSON gives only these numeric ones).
+_NUMERIC_DTYPES = {
+    frozenset({float}): "float64",
+    frozenset({float, int}): "float64",
+    frozenset({int}): "int64",
+    frozenset({bool}): "bool",
+}
+_MIXED = frozenset({float, int})  # a column's dtype then depends on whether that column has a float
+_NUMERIC_TYPES = frozenset({float, int, bool})
+
+
+def _numeric_frame(records: list[dict]):
+    """The frame from_records would build, when every record has the same keys in the same order and every column
+    is all numbers or all booleans (the usual feature vectors), or None. Built from arrays of known dtype: about
+    twice as fast as from_records, which infers each column's type value by value (0.35 against 0.8 ms per 100
+    records of 30 floats here); anything else (strings, nulls, ragged records) is left to from_records."""
+    if not records or not isinstance(records[0], dict):
+        return None
+    keys = tuple(records[0])
+    if not keys or any(tuple(record) != keys for record in records):
+        return None
+    rows = [list(record.values()) for record in records]
+    kinds = frozenset(map(type, chain.from_iterable(rows)))
+    if not kinds <= _NUMERIC_TYPES:
+        return None
+    import numpy as np
+    import pandas as pd
+
+    try:
+        if kinds in _NUMERIC_DTYPES and kinds != _MIXED:  # every column has the one dtype: one 2-D block
+            return pd.DataFrame(np.array(rows, dtype=_NUMERIC_DTYPES[kinds]), columns=list(keys))
+        columns = list(zip(*rows, strict=True))
+        dtypes = [_NUMERIC_DTYPES.get(frozenset(map(type, column))) for column in columns]
+        if None in dtypes:  # a column mixing booleans and numbers: from_records makes it an object column
+            return None
+        arrays = {key: np.array(column, dtype=dtype) for key, column, dtype in zip(keys, columns, dtypes, strict=True)}
+        return pd.DataFrame(arrays)
+    except OverflowError:  # an integer past int64: from_records keeps it as an object
+        return None
 
 
 def to_jsonable(value: Any) -> Any:
     """DataFrame -> list of records, Series/ndarray -> list, numpy scalars -> Python, NaN/inf -> None."""
     kind = type(value).__name__
     if kind == "DataFrame" and hasattr(value, "to_json"):
-        return json.loads(value.to_json(orient="records", date_format="iso"))  # pandas handles numpy/timestamps
+        return fast_json.loads(value.to_json(orient="records", date_format="iso"))  # pandas converts numpy/dates
     if kind == "Series" and hasattr(value, "to_json"):
-        return json.loads(value.to_json(orient="values", date_format="iso"))
+        return fast_json.loads(value.to_json(orient="values", date_format="iso"))
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
         return to_jsonable(value.tolist())  # ndarray, numpy scalar
     if isinstance(value, dict):

@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from . import fast_json
 from .payload import BadRequest
 from .serve_metrics import Metrics
 from .serve_predict import Predictor, PredictTimeout
@@ -36,6 +37,7 @@ Send = Callable[[dict], Awaitable[None]]
 
 
 LARGE_BODY_BYTES = 1024 * 1024
+HEALTHY = json.dumps({"status": "ok"}).encode()
 DRAIN_BYTES, DRAIN_S = 64 * 1024 * 1024, 2.0  # most of a refused body read and dropped before the 413
 
 
@@ -63,7 +65,7 @@ class Reply:
 
     def __init__(self, status: int, payload: Any = None, body: bytes | None = None, content_type: str = "") -> None:
         self.status = status
-        self.body = body if body is not None else json.dumps(payload).encode()
+        self.body = body if body is not None else fast_json.dumps(payload)
         self.content_type = content_type or "application/json"
         self.records: int | None = None
 
@@ -96,7 +98,7 @@ class ModelApp:
             finally:
                 self.metrics.in_flight.dec()
         if path == "/health" and method in ("GET", "HEAD"):
-            return Reply(200, {"status": "ok"})
+            return Reply(200, body=HEALTHY)
         if path == "/metrics" and method == "GET":
             body, content_type = self.metrics.exposition()
             return Reply(200, body=body, content_type=content_type)

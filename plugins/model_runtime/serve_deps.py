@@ -18,8 +18,10 @@ SERVER_REQUIREMENTS = (
     "uvloop==0.23.0",
     "httptools==0.9.0",
     "prometheus-client==0.26.0",
+    "orjson==3.13.0",  # request and answer JSON at ~4x json's speed (fast_json.py); MLServer uses it too
 )
-REQUIRED_MODULES = ("uvicorn", "prometheus_client")  # uvloop/httptools are optional: uvicorn falls back without them
+# uvloop/httptools/orjson are optional: uvicorn falls back to asyncio/h11 without them, fast_json to json
+REQUIRED_MODULES = ("uvicorn", "prometheus_client")
 
 
 def missing(modules: tuple[str, ...] = REQUIRED_MODULES) -> list[str]:

@@ -4,6 +4,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model_runtime.payload import BadRequest, as_list, chunks, parse_records, to_frame, to_jsonable
 
@@ -108,3 +110,46 @@ def test_warm_up_loads_narwhals_pandas_layer_when_present_and_is_quiet_without_i
     assert calls == [("DataFrame", {"eager_only": True}), ("Series", {"series_only": True})]
     monkeypatch.setitem(sys.modules, "narwhals.stable.v2", None)  # import fails: nothing to warm
     warm_up()
+
+
+_VALUES = st.one_of(
+    st.floats(allow_nan=False), st.integers(-(2**70), 2**70), st.booleans(), st.none(), st.text(max_size=3)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", 0]), min_size=1, max_size=4, unique=True),
+    st.lists(st.lists(_VALUES, min_size=4, max_size=4), min_size=1, max_size=6),
+    st.sampled_from(["floats", "ints", "bools", "numbers", "any"]),
+    st.booleans(),
+)
+def test_to_frame_is_exactly_what_from_records_builds(keys, rows, kind, shuffle):
+    def value(v, column):
+        if kind == "floats":
+            return float(column) + 0.5
+        if kind == "ints":
+            return column
+        if kind == "bools":
+            return column % 2 == 0
+        if kind == "numbers":  # a column of ints next to a column mixing floats and ints
+            return column if column % 2 == 0 else (v if isinstance(v, float) else 1)
+        return v
+
+    records = [{key: value(row[i], i * 3 + r) for i, key in enumerate(keys)} for r, row in enumerate(rows)]
+    if shuffle and len(records) > 1:
+        records[-1] = dict(reversed(list(records[-1].items())))  # same keys, another order
+    pd.testing.assert_frame_equal(to_frame(records), pd.DataFrame.from_records(records))
+
+
+def test_numeric_records_are_built_from_arrays_not_by_from_records(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("from_records was called")
+
+    numeric = [{"a": 1.5, "b": 2, "c": True}, {"a": 3, "b": 4, "c": False}]
+    monkeypatch.setattr(pd.DataFrame, "from_records", refuse)
+    frame = to_frame(numeric)
+    assert frame.dtypes.astype(str).tolist() == ["float64", "int64", "bool"]
+    assert frame.to_dict(orient="records") == [{"a": 1.5, "b": 2, "c": True}, {"a": 3.0, "b": 4, "c": False}]
+    with pytest.raises(AssertionError, match="from_records was called"):
+        to_frame([{"a": 1.5, "name": "x"}])  # strings: left to pandas' own inference
