@@ -1,5 +1,6 @@
-"""MetricBasedTrigger end to end on real PostgreSQL: every check is a run of the automation's own DAG through
-`airflow dags test` (with conf {"metric_check": true}, which makes a manual run check like a scheduled one).
+"""MetricBasedTrigger end to end on real PostgreSQL: every check is a run of the automation's own DAG, as
+`airflow dags test -c '{"metric_check": true}'` runs it (``dag.test()`` with that conf, which makes a manual run
+check like a scheduled one) in one Airflow process for the module (support.dag_runs.driver).
 
 crossing -> the run builds (one build-deploy run); staying crossed -> the next check skips everything after it;
 recovering -> nothing, re-armed; crossing again -> one more build; a broken query -> the check fails clearly and
@@ -11,12 +12,12 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from support.airflow_env import AIRFLOW, airflow_env, migrate
+from support.airflow_env import airflow_env, migrate
+from support.dag_runs import drive, driver, run_log
 from support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.e2e]
@@ -64,7 +65,8 @@ def home(tmp_path_factory, pg_server, pg_database):
         conn.execute(text("CREATE TABLE drift_signal (automation TEXT PRIMARY KEY, value DOUBLE PRECISION)"))
         conn.execute(text("INSERT INTO drift_signal VALUES (:a, 0.0)"), {"a": NAME})
         conn.execute(text("DROP TABLE IF EXISTS metric_checks"))  # a fresh trigger history for this module
-    yield {"env": env, "tmp": tmp, "engine": engine, "definitions": definitions}
+    with driver(env, tmp) as running:  # one Airflow process for the module's runs
+        yield {"env": env, "tmp": tmp, "engine": engine, "definitions": definitions, "driver": running}
     engine.dispose()
     shutil.rmtree(tmp / "state" / "envs", ignore_errors=True)
 
@@ -76,15 +78,8 @@ def check(home: dict, value: float | None, label: str) -> tuple[dict[str, str], 
     if value is not None:
         with home["engine"].begin() as conn:
             conn.execute(text("UPDATE drift_signal SET value = :v"), {"v": value})
-    log = home["tmp"] / f"check-{label}.log"
-    with log.open("w") as out:
-        subprocess.run(
-            [AIRFLOW, "dags", "test", NAME, "-c", json.dumps({"metric_check": True})],
-            env=home["env"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=600,
-        )
+    drive(home, NAME, f"check-{label}", conf={"metric_check": True})  # `airflow dags test NAME -c CONF`
+    log = run_log(home, f"check-{label}")
     db = sqlite3.connect(Path(home["env"]["AIRFLOW_HOME"]) / "airflow.db")
     try:
         (run_id,) = db.execute(

@@ -1,5 +1,6 @@
 """End to end on the local backend with the analytics store on real PostgreSQL: builds in a row, each later one
-gated against the metric of the build deployed before it (DeployedBuildMetric), all through `airflow dags test`.
+gated against the metric of the build deployed before it (DeployedBuildMetric), all through `dag.test()` (as
+`airflow dags test` runs it) in one Airflow process for the three runs (support.dag_runs.driver).
 
 Run 1 (f1=0.80): nothing deployed yet, the first deploy passes -> deployed.
 Run 2 (f1=0.70): loses against the champion's 0.80 -> skip_deploy; the champion keeps serving.
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from support.airflow_env import AIRFLOW, airflow_env, migrate
+from support.airflow_env import airflow_env, migrate
+from support.dag_runs import drive, driver, run_log
 from support.gitrepo import commit_files, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.e2e]
@@ -70,16 +72,16 @@ def e2e_env(pg_server, tmp_path):
     (definitions / f"{NAME}.yaml").write_text(_definition(repo_dir))  # JSON is YAML
     env = airflow_env(tmp_path, definitions, AIRFLOW_CONN_MODEL_ANALYTICS=pg_server.uri(database))
     migrate(env)
-    yield env, repo, database
+    with driver(env, tmp_path) as running:
+        yield env, repo, database, running
     subprocess.run([sys.executable, "-m", "automations", "undeploy", NAME], env=env, capture_output=True, timeout=60)
     pg_server.drop_database(database)
 
 
-def _run_dag(env: dict, tmp_path: Path, attempt: int) -> dict[str, str]:
-    """`airflow dags test`, then the task states of that run from the metadata DB (its exit code is not enough)."""
-    log = tmp_path / f"dags-test-{attempt}.log"
-    with log.open("w") as out:
-        subprocess.run([AIRFLOW, "dags", "test", NAME], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900)
+def _run_dag(env: dict, running, tmp_path: Path, attempt: int) -> dict[str, str]:
+    """One whole run, then the task states of that run from the metadata DB (its outcome is not enough)."""
+    drive({"driver": running, "tmp": tmp_path}, NAME, str(attempt))
+    log = run_log({"tmp": tmp_path}, str(attempt))
     db = sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db")
     (run_id,) = db.execute("SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (NAME,)).fetchone()
     query = "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?"
@@ -107,16 +109,16 @@ def _predict(endpoint: str) -> list:
 
 
 def test_later_builds_are_gated_against_the_deployed_build(e2e_env, tmp_path):
-    env, repo, _ = e2e_env
-    first = _run_dag(env, tmp_path, 1)
+    env, repo, _, running = e2e_env
+    first = _run_dag(env, running, tmp_path, 1)
     assert (first["metric_gate"], first["deploy"], first["skip_deploy"]) == ("success", "success", "skipped")
 
     commit_files(repo, {"score/main/f1.txt": "0.70"}, "worse model")
-    second = _run_dag(env, tmp_path, 2)
+    second = _run_dag(env, running, tmp_path, 2)
     assert (second["deploy"], second["skip_deploy"]) == ("skipped", "success")
 
     commit_files(repo, {"score/main/f1.txt": "0.90"}, "better model")
-    third = _run_dag(env, tmp_path, 3)
+    third = _run_dag(env, running, tmp_path, 3)
     assert (third["deploy"], third["skip_deploy"]) == ("success", "skipped")
 
     verdicts = _analytics(env, "SELECT actual, threshold, passed, note FROM gate_verdicts ORDER BY id")
