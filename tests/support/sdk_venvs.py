@@ -1,13 +1,14 @@
 """Real PyPI packages nobody here wrote (qwak-core, frogml, qwak-inference), each in a throwaway venv cached under
 .cache/sdk-venvs/ (they pin conflicting protobuf versions, so one venv each).
 
-Built once (in parallel, a few minutes) and reused by later sessions. In CI (CI=true) a venv that cannot be built
-FAILS the tests; elsewhere it skips them with the reason.
+Built once with uv (in parallel; seconds from uv's cache, where pip took about 50 s a venv) and reused by later
+sessions. In CI (CI=true) a venv that cannot be built FAILS the tests; elsewhere it skips them with the reason.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -34,12 +35,20 @@ def _ready_marker(name: str) -> Path:
     return VENVS / name / ".ready"
 
 
+def _uv() -> str:
+    """uv next to this interpreter (requirements.txt pins it), else from PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.is_file() else "uv"
+
+
 def _start_build(name: str, requirement: str) -> subprocess.Popen:
     venv = VENVS / name
+    uv = _uv()
+    # --seed: pip and setuptools in the venv, as `python -m venv` leaves them; the same packages as pip resolves.
     script = (
-        f"rm -rf {venv} && {sys.executable} -m venv {venv} && "
-        f"{venv}/bin/python -m pip install --quiet --disable-pip-version-check {requirement} && "
-        f"echo {requirement} > {_ready_marker(name)}"
+        f"rm -rf {venv} && {uv} venv --quiet --seed --python {sys.executable} {venv} && "
+        f"{uv} pip install --quiet --python {venv}/bin/python {requirement} && "
+        f"echo {shlex.quote(requirement)} > {_ready_marker(name)}"
     )
     return subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
