@@ -7,8 +7,8 @@ data was generated from (computed here, not by the model).
 - poetry_xgboost: a Poetry pyproject (^ / ~) with an XGBoost classifier (xgboost-cpu: a 6 MB wheel).
 - frogml_helper: a FrogMlModel importing its helper as ``from main.features import ...``.
 
-One DAG run and one deployment per repo (module-scoped). uv's wheel cache for these builds is .cache/uv/
-(git-ignored), so a repeat run installs from disk.
+One DAG run and one deployment per repo (module-scoped). The builds use uv's own cache (~/.cache/uv, the one
+every other build and `make demo` fill), so a fresh clone installs from disk too.
 """
 
 from __future__ import annotations
@@ -67,8 +67,7 @@ def e2e(tmp_path_factory):
         copy_tree_into_repo(repo, FIXTURES / name, name, name)
     definitions = tmp / "automations"
     definitions.mkdir()
-    cache = ROOT / ".cache" / "uv"
-    env = airflow_env(tmp, definitions, UV_CACHE_DIR=str(cache))
+    env = airflow_env(tmp, definitions)
     migrate(env)
     with driver(env, tmp) as running:  # one Airflow process runs the three DAGs
         yield {"env": env, "repo": tmp / "models", "definitions": definitions, "tmp": tmp, "driver": running}
