@@ -14,6 +14,7 @@ Series (the KEDA triggers and the README's PromQL read these names):
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -56,6 +57,7 @@ class Metrics:
             buckets=RECORD_BUCKETS,
             registry=self.registry,
         )
+        self._series: dict[tuple[str, int], tuple[Any, Any]] = {}  # few: 4 routes x the statuses the app answers
         self.restarts = Counter(
             "model_server_worker_restarts",
             "Worker processes restarted by the supervisor",
@@ -65,8 +67,14 @@ class Metrics:
 
     def observe(self, path: str, status: int, seconds: float, records: int | None) -> None:
         route = path if path in ROUTES else "other"
-        self.requests.labels(route, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        series = self._series.get((route, status))
+        if series is None:  # labels() takes a lock and builds the key each time: once per (route, status) here
+            series = self._series[(route, status)] = (
+                self.requests.labels(route, str(status)),
+                self.latency.labels(route),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
         if records is not None:
             self.records.observe(records)
 

@@ -66,17 +66,25 @@ class Predictor:
 
     async def predict(self, records: list) -> Any:
         """The request's predictions; PredictTimeout after timeout_s (queueing included)."""
-        pending = _Pending(records, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        pending = _Pending(records, loop.create_future())
         self.queue.append(pending)
         if self.runner is None or self.runner.done():
             self.runner = asyncio.create_task(self._run())
+        # One timer on the loop, not wait_for(shield(...)): that is two more futures and a task switch per request.
+        timer = loop.call_later(self.timeout_s, self._expire, pending.future)
         try:
-            return await asyncio.wait_for(asyncio.shield(pending.future), self.timeout_s)
-        except TimeoutError:
-            pending.future.cancel()  # its answer, when it comes, goes nowhere
-            # The model thread cannot be interrupted: this worker hands over to a fresh one (see serve_worker).
-            self.on_stuck()
-            raise PredictTimeout(f"prediction took longer than {round(self.timeout_s * 1000)} ms") from None
+            return await pending.future
+        finally:
+            timer.cancel()
+
+    def _expire(self, future: asyncio.Future) -> None:
+        if future.done():
+            return
+        # Its answer, when it comes, goes nowhere (_settle). The model thread cannot be interrupted: this worker
+        # hands over to a fresh one (see serve_worker).
+        future.set_exception(PredictTimeout(f"prediction took longer than {round(self.timeout_s * 1000)} ms"))
+        self.on_stuck()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
