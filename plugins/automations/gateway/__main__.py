@@ -25,13 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here, before any fork, so a restarted serving process starts in milliseconds.
     from .control import table_loader
     from .keeper import Keeper
+    from .listeners import Listeners
     from .proxy import Gateway, serve
     from .supervise import Supervisor
 
     keeper_pid = os.getpid()
 
-    def serve_forever() -> int:
-        gateway = Gateway(args.host, table_loader(args.deployments_dir))
+    def serve_forever(listeners: Listeners) -> int:
+        gateway = Gateway(args.host, table_loader(args.deployments_dir), listeners=listeners)
         supervisor = Supervisor(args.deployments_dir)
 
         async def orphaned() -> None:  # a keeper killed with SIGKILL cannot stop us: go, the next deploy restarts

@@ -4,8 +4,9 @@ Every stable URL goes through the gateway, so its death would take them all down
 ``gateway.json`` (the one deploys start and ``stop`` signals) only forks the serving process and waits on it:
 when that dies (a crash, the OOM killer, a stray ``kill``) it is forked again at once, then after a back-off
 that doubles per death in the last minute (0.1 s .. 30 s). Each restart is logged in the gateway log and counted
-in ``gateway.json`` (``restarts``, ``serving_pid``). The keeper imports the serving code before the first fork,
-so a new serving process listens again within milliseconds. A serving process whose keeper is gone (SIGKILL)
+in ``gateway.json`` (``restarts``, ``serving_pid``). The keeper holds every listening socket the serving process
+opened (listeners.py), so a restart refuses no connection: they wait in the backlog for the next serving process,
+which the keeper forks with the serving code already imported. A serving process whose keeper is gone (SIGKILL)
 stops too, and the next deploy starts a new gateway on the same ports.
 """
 
@@ -21,6 +22,8 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from . import listeners
 
 log = logging.getLogger("automations.gateway")
 
@@ -63,10 +66,15 @@ def _describe(status: int) -> str:
 
 
 class Keeper:
-    """Forks ``serve`` (which returns an exit code) and forks it again whenever it dies, until SIGTERM/SIGINT."""
+    """Forks ``serve`` (which returns an exit code) and forks it again whenever it dies, until SIGTERM/SIGINT.
 
-    def __init__(self, directory: Path, host: str, serve: Callable[[], int]) -> None:
+    ``serve`` gets the listening sockets of the serving processes before it and the channel to hand over new ones.
+    """
+
+    def __init__(self, directory: Path, host: str, serve: Callable[[listeners.Listeners], int]) -> None:
         self.directory, self.host, self.serve = directory, host, serve
+        self.kept: dict[int, Any] = {}  # stable port -> listening socket, as handed over by the serving processes
+        self.keeper_end, self.serving_end = listeners.channel()
         self.child = 0
         self.restarts = 0  # of this keeper's serving process; a new keeper (a new gateway) starts at 0
         self.deaths: deque[float] = deque()
@@ -81,13 +89,14 @@ class Keeper:
                 pass
 
     def fork(self) -> None:
+        listeners.collect(self.keeper_end, self.kept)
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 1
             try:
-                code = self.serve()
+                code = self.serve(listeners.Listeners(self.kept, self.serving_end))
             except BaseException:
                 log.exception("gateway: the serving process failed")
             finally:

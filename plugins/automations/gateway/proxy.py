@@ -18,6 +18,7 @@ from typing import Any, Optional
 from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, TCPConnector, web
 
 from .body import Body, BodyTooLarge
+from .listeners import BACKLOG, Listeners
 from .routes import Route, Table, listen_ports, models_port
 
 log = logging.getLogger("automations.gateway")
@@ -42,12 +43,18 @@ def _error(status: int, message: str) -> web.Response:
 
 class Gateway:
     def __init__(
-        self, host: str, load_table: Callable[[], Table], request_timeout_s: float = 300, max_body_bytes: int = MAX_BODY
+        self,
+        host: str,
+        load_table: Callable[[], Table],
+        request_timeout_s: float = 300,
+        max_body_bytes: int = MAX_BODY,
+        listeners: Optional[Listeners] = None,
     ) -> None:
         self.host, self.load_table, self.max_body = host, load_table, max_body_bytes
+        self.listeners = listeners or Listeners()  # the keeper's (keeper.py), or sockets of our own
         self.table = load_table()
         self.rng = random.Random()
-        self.sites: dict[int, web.TCPSite] = {}
+        self.sites: dict[int, web.BaseSite] = {}
         self.timeout = ClientTimeout(total=request_timeout_s)
         self.session: Optional[ClientSession] = None
         self.runner: Optional[web.AppRunner] = None
@@ -71,7 +78,7 @@ class Gateway:
         assert self.runner is not None
         for port in listen_ports(self.table):
             if port not in self.sites:
-                site = web.TCPSite(self.runner, self.host, port, reuse_address=True, backlog=2048)
+                site = web.SockSite(self.runner, self.listeners.socket(self.host, port), backlog=BACKLOG)
                 await site.start()
                 self.sites[port] = site
                 log.info("gateway: listening on %s:%d", self.host, port)

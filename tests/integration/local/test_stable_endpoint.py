@@ -178,12 +178,38 @@ def _wait_answer(url: str, timeout_s: float = 20) -> float:
         time.sleep(0.02)
 
 
+class Prober(threading.Thread):
+    """Connects to a URL's port and asks /health over and over, counting refused connections and answers."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.refused, self.answered, self.stop = url, 0, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.answered += call(self.url, "/health", b"")[0] == 200
+            except ConnectionRefusedError:
+                self.refused += 1
+            except OSError:  # a request the killed process had in flight
+                pass
+            time.sleep(0.002)
+
+
 def test_a_killed_gateway_is_restarted_logged_and_counted(settings, cleanup, tmp_path, capsys, monkeypatch):
     url = deploy(spec("gwkill"), fake_build(tmp_path, "gwkill-b1"), None, settings)["endpoint"]
     directory = settings.deployments_dir
     before = keeper.read_state(directory)
-    os.kill(before["serving_pid"], signal.SIGKILL)  # the process holding every stable port
+    prober = Prober(url)
+    prober.start()
+    os.kill(before["serving_pid"], signal.SIGKILL)  # the process serving every stable port
     _wait_answer(url)
+    answered = prober.answered
+    while prober.answered < answered + 20:  # well after the restart too
+        time.sleep(0.01)
+    prober.stop.set()
+    prober.join()
+    assert prober.refused == 0  # the keeper holds the listening sockets: connections waited in the backlog
     after = keeper.read_state(directory)
     assert after["pid"] == before["pid"] and after["serving_pid"] != before["serving_pid"]
     assert after["restarts"] == before["restarts"] + 1
