@@ -200,6 +200,7 @@ def start_mlserver(python: Path, artifact: Path, log: Path) -> tuple[subprocess.
         "metrics_port": free_port(),
         "parallel_workers": WORKERS,
         "debug": False,
+        "metrics_dir": str(directory / ".metrics"),  # its default is ./.metrics, which left files in the checkout
     }
     (directory / "settings.json").write_text(json.dumps(settings))
     model = {"name": "bench", "implementation": "bench.serve_mlserver.ArtifactModel"}
