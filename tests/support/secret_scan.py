@@ -7,6 +7,8 @@ print the secret either.
 
 from __future__ import annotations
 
+import json
+import posixpath
 import sqlite3
 import subprocess
 import tarfile
@@ -60,13 +62,15 @@ def _scan_tar(where: str, stream, needles: list[bytes]) -> list[str]:
     return found
 
 
-def in_image(ref: str, needles: list[bytes]) -> tuple[int, list[str]]:
-    """``docker save REF``, then every layer's every file plus the image config and manifest. Returns (layers
-    scanned, findings)."""
-    layers, found = 0, []
+def in_images(refs: list[str], needles: list[bytes]) -> tuple[dict[str, int], list[str]]:
+    """``docker save`` of every ref into one archive, then every layer's every file plus every image config and
+    the manifest. Images built on one base share its layers: the archive holds each layer once, so each is scanned
+    once (scanning it per image would read the same bytes again). Returns (layers scanned of each ref, findings)."""
+    found: list[str] = []
+    scanned: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="image-scan-") as tmp:
-        archive = Path(tmp) / "image.tar"
-        subprocess.run(["docker", "save", "-o", str(archive), ref], check=True, capture_output=True, timeout=600)
+        archive = Path(tmp) / "images.tar"
+        subprocess.run(["docker", "save", "-o", str(archive), *refs], check=True, capture_output=True, timeout=900)
         with tarfile.open(archive) as outer:
             for member in outer.getmembers():
                 handle = outer.extractfile(member) if member.isfile() else None
@@ -75,8 +79,32 @@ def in_image(ref: str, needles: list[bytes]) -> tuple[int, list[str]]:
                 head = handle.read(262)
                 handle.seek(0)
                 if len(head) > 261 and head[257:262] == b"ustar":  # a layer (docker save leaves them uncompressed)
-                    layers += 1
-                    found += _scan_tar(f"{ref} layer {member.name}", handle, needles)
+                    scanned.add(member.name)
+                    found += _scan_tar(f"layer {member.name}", handle, needles)
                 else:
-                    found += in_bytes(f"{ref} {member.name}", handle.read(), needles)
+                    found += in_bytes(f"image archive {member.name}", handle.read(), needles)
+            manifest = outer.extractfile("manifest.json")
+            assert manifest is not None, "docker save wrote no manifest.json"
+            entries = json.loads(manifest.read())
+            layers = {ref: _scanned_layers(outer, _entry(ref, entries), scanned) for ref in refs}
     return layers, found
+
+
+def _entry(ref: str, entries: list[dict]) -> dict:
+    """The manifest.json entry of ``ref``: a tag, or an image ID (its config's digest)."""
+    for entry in entries:
+        tagged = ref in (entry.get("RepoTags") or [])
+        if tagged or (ref.startswith("sha256:") and ref.removeprefix("sha256:") in entry["Config"]):
+            return entry
+    raise AssertionError(f"docker save's manifest.json has no entry for {ref}")
+
+
+def _scanned_layers(archive: tarfile.TarFile, entry: dict, scanned: set[str]) -> int:
+    """How many of the entry's layers were scanned as layers (a layer stored twice is a symlink to the first)."""
+    count = 0
+    for path in entry["Layers"]:
+        member = archive.getmember(path)
+        if member.issym():
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(path), member.linkname))
+        count += path in scanned
+    return count

@@ -31,7 +31,7 @@ from tests.support.airflow_env import airflow_env as make_airflow_env
 from tests.support.airflow_server import free_port
 from tests.support.git_http import bare_copy, private_git_server
 from tests.support.gitrepo import copy_tree_into_repo, make_repo
-from tests.support.secret_scan import in_files, in_image, in_sqlite, in_text
+from tests.support.secret_scan import in_files, in_images, in_sqlite, in_text
 from tests.support.webhook_server import WebhookServer
 
 from automations.gateway import control as gateway
@@ -190,11 +190,7 @@ def test_no_planted_secret_reaches_logs_xcom_files_containers_or_image_layers(
             )
         build = json.loads(build) if isinstance(build, (str, bytes)) else build
         images = sorted({*images, build["build_image"]})  # the dependencies image the build and tests ran in
-        layers: dict[str, int] = {}
-        image_hits: list[str] = []
-        for ref in images:
-            layers[ref], hits = in_image(ref, secrets)
-            image_hits += hits
+        layers, image_hits = in_images(images, secrets)
         specs = json.dumps([c.attrs for c in containers] + [docker_engine.images.get(i).attrs for i in images])
         docker_config = Path.home() / ".docker" / "config.json"
         places = {
