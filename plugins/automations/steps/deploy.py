@@ -56,10 +56,10 @@ def run_deploy(
 def with_integration_outcome(result: DeployResult, backend: str) -> DeployResult:
     """The result with its tests/it/ outcome logged; a backend that does not run them gets a skip with the reason."""
     why = (
-        "the deploy reported no tests/it/ outcome"
-        if backend == "local"
-        else f"the {backend} backend does not run tests/it/ yet (only the local backend has the build's "
-        "environment on the worker)"
+        "the kubernetes backend does not run tests/it/ yet: the deployment's endpoint (*.svc.cluster.local) "
+        "resolves only inside the cluster, and no test pod is started there"
+        if backend == "kubernetes"
+        else "the deploy reported no tests/it/ outcome"
     )
     tested = result.integration_tests or IntegrationTests(status="skipped", reason=why)
     counts = ", ".join(f"{n} {k}" for k, n in tested.tests.items())

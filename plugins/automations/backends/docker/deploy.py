@@ -4,7 +4,8 @@ Order matters: the new container must answer /health before the previous one (sa
 found by labels) is stopped; a new one that never gets healthy is removed and the old one keeps serving.
 The variation's stable URL is the local gateway's (automations.gateway), as on the local backend: the container's
 own published port changes per deploy; the gateway routes to the new one before the old one is stopped with
-``docker stop`` (SIGTERM: it drains its in-flight requests, MODEL_SERVER_DRAIN_S, then exits).
+``docker stop`` (SIGTERM: it drains its in-flight requests, MODEL_SERVER_DRAIN_S, then exits). Then the model's
+``tests/it/`` run against the new container (integration.py); their outcome never fails the deploy.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ...spec import Automation
 from ..errors import DeployFailed
 from . import engine
 from .image import PORT, build_serving_image
+from .integration import plan_tests, run_integration_tests
 from .plan import LABEL_PREFIX
 from .resources import clamp_nano_cpus, memory_bytes
 
@@ -94,7 +96,12 @@ def deploy(
     log.info("deploy: %s serves %s at %s (stable URL %s)", container.name, ref, endpoint, stable)
     details = {"upstream": endpoint, "container": container.id, "container_name": container.name, "port": port}
     variation = plan.labels[f"{LABEL_PREFIX}.variation"]
-    return DeployResult(endpoint=stable, build_id=build.build_id, image=ref, variation=variation, details=details)
+    it_plan = plan_tests(ref, container.id, plan.environment, plan.labels)
+    tested = run_integration_tests(client, it_plan, build.local_artifact)
+    return DeployResult(
+        endpoint=stable, build_id=build.build_id, image=ref, variation=variation, details=details,
+        integration_tests=tested,
+    )
 
 
 def route(spec: Automation, build: BuildResult, container: Any, upstream: str, settings: DockerSettings) -> str:

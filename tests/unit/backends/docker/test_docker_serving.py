@@ -61,3 +61,32 @@ def test_deploy_timeout_falls_back_to_the_setting(make_automation, settings):
     plain = automation.model_copy(update={"action": automation.action.model_copy(
         update={"deployment_spec": automation.action.deployment_spec.model_copy(update={"deployment_timeout": None})})})
     assert plan_container(plain, BUILD, "img", settings).timeout_s == settings.deploy_timeout_s
+
+
+def test_tests_it_run_in_the_serving_image_inside_the_new_containers_network(automation, settings):
+    from automations.backends.docker.integration import plan_tests
+
+    serving = plan_container(automation, BUILD, "localhost:5000/tiny_model:0123456789ab", settings)
+    plan = plan_tests(serving.image, "c0ffee", serving.environment, serving.labels)
+    assert plan.image == serving.image  # the build's dependencies, the artifact and its src/tests/it
+    assert plan.network_mode == "container:c0ffee"  # 127.0.0.1 is the new container, not the gateway's split
+    assert list(plan.command) == contract.integration_command(
+        "python", f"{ARTIFACT_DIR}/{contract.SOURCE_DIR}", f"http://127.0.0.1:{PORT}", "/tmp/integration.json"
+    )
+    assert plan.environment[contract.ENV_MODEL_ID] == "tiny_model" and plan.environment["PYTHONUNBUFFERED"] == "1"
+    # Labelled like the server (same automation) with its own role: cleanup and `_serving_containers` tell them apart.
+    assert plan.labels["io.automations.automation"] == "tiny" and plan.labels["io.automations.role"] == "integration"
+
+
+def test_a_model_without_tests_it_is_skipped_without_starting_a_container(tmp_path, automation, settings):
+    from automations.backends.docker.integration import plan_tests, run_integration_tests
+
+    (tmp_path / contract.SOURCE_DIR / "main").mkdir(parents=True)
+    (tmp_path / contract.ARTIFACT_FILE).write_bytes(b"model")
+    plan = plan_tests("img", "c0ffee", {}, {})
+    # No engine at all: a client whose every use would raise shows that nothing was started.
+    tested = run_integration_tests(object(), plan, str(tmp_path))
+    assert (tested.status, tested.reason) == ("skipped", "the model has no tests/it/ directory")
+    # Not on this machine (built elsewhere): the container has to find out, and any engine error is a skip.
+    elsewhere = run_integration_tests(object(), plan, str(tmp_path / "gone"))
+    assert elsewhere.status == "skipped" and elsewhere.reason.startswith("tests/it/ could not run: AttributeError")
