@@ -17,6 +17,7 @@ from ... import integration_tests
 from ...integration_tests import Deadline
 from ...runs import IntegrationTests
 from .environment import child_env
+from .process import stop_group
 
 
 def run_integration_tests(python: str, source: Path, endpoint: str, runtime_path: str, env: dict) -> IntegrationTests:
@@ -30,8 +31,12 @@ def _run(python: str, source: Path, endpoint: str, env: dict) -> str:
     with tempfile.TemporaryDirectory(prefix="integration-") as tmp:
         report = Path(tmp) / contract.INTEGRATION_REPORT_FILE
         cmd = contract.integration_command(python, str(source), endpoint, str(report))
-        proc = subprocess.Popen(cmd, env=env, cwd=source, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        with proc, Deadline(integration_tests.TIMEOUT_S, proc.kill) as deadline:
+        # Its own process group: at the deadline pytest (a child of the runtime) goes too, and with it the last
+        # holder of the output pipe this loop reads to its end.
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=source, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        with proc, Deadline(integration_tests.TIMEOUT_S, lambda: stop_group(proc.pid, grace_s=5)) as deadline:
             assert proc.stdout is not None  # stdout=PIPE
             integration_tests.log_output(integration_tests.split_lines(proc.stdout))
             proc.wait()

@@ -12,6 +12,7 @@ import pytest
 
 from automations import integration_tests, runtime_package
 from automations.backends.local.integration import run_integration_tests
+from automations.backends.local.process import is_alive
 
 pytestmark = pytest.mark.unit
 RUNTIME_PATH = str(runtime_package.MODULE_DIR.parent)
@@ -83,8 +84,12 @@ def test_a_model_without_tests_it_is_skipped_with_the_reason(tmp_path):
 
 def test_an_environment_that_hangs_is_stopped_at_the_deadline(tmp_path, monkeypatch):
     hanging = tmp_path / "python"
-    hanging.write_text("#!/bin/sh\necho starting\nexec sleep 300\n")
+    # A child of the runtime, as pytest is, has to be stopped too (its output elsewhere, so that killing only the
+    # runtime would end the read and leave it running: what the last assert catches).
+    script = f"#!/bin/sh\necho starting\nsleep 300 >/dev/null 2>&1 &\necho $! > {tmp_path}/child.pid\nexec sleep 300\n"
+    hanging.write_text(script)
     hanging.chmod(hanging.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(integration_tests, "TIMEOUT_S", 1)
     tested = run_integration_tests(str(hanging), source_with(tmp_path / "m", LIVE), "http://x", RUNTIME_PATH, {})
     assert tested.status == "skipped" and "ran longer than 1 s and was stopped" in tested.reason, tested
+    assert not is_alive(int((tmp_path / "child.pid").read_text()))
