@@ -9,6 +9,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_HOME = ROOT / ".cache" / "test-run"
 
@@ -24,3 +26,12 @@ os.environ["AUTOMATIONS_BACKEND"] = "local"
 os.environ.setdefault("AUTOMATIONS_DIR", str(ROOT / "tests" / "fixtures" / "definitions" / "valid"))
 # Subprocesses (airflow CLI, probes) import `automations` the way Airflow's workers do: plugins/ on the path.
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "plugins"), os.environ.get("PYTHONPATH", "")) if p)
+
+
+@pytest.fixture(scope="session")
+def dag_driver(tmp_path_factory):
+    """One Airflow process running whole DAGs (dag.test()) for every e2e module that asks: support.dag_runs."""
+    from support.dag_runs import shared_driver
+
+    with shared_driver(tmp_path_factory.mktemp("dag-driver")) as shared:
+        yield shared

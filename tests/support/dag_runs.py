@@ -1,7 +1,9 @@
 """Whole-DAG runs (``dag.test()``, as ``airflow dags test`` does it) for the e2e tests: definitions, runs, their
 task states and the local deployment they left. ``e2e`` is the module's dict: ``env`` (support.airflow_env),
-``definitions``, ``tmp`` and ``driver``: the module's one Airflow process (support.dag_driver, see ``driver``), so a
-module pays Airflow's start-up once instead of once per run.
+``definitions``, ``tmp`` and ``driver``: one long-lived Airflow process (support.dag_driver), so Airflow's start-up
+is paid once instead of once per run. The ``dag_driver`` session fixture (tests/conftest.py, ``shared_driver``) is
+one such process and one Airflow home for every module that uses it: each run gets its module's ``env`` (state
+dir, definitions, analytics connection, Variables), and a module's ``env`` names the shared ``AIRFLOW_HOME``.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import sqlite3
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from support.airflow_env import airflow_env, migrate
 from support.dag_driver import Driver
 
 
@@ -49,13 +53,29 @@ def driver(env: dict[str, str], tmp: Path) -> Iterator[Driver]:
         running.close()
 
 
+@dataclass(frozen=True)
+class SharedDriver:
+    home: str  # the AIRFLOW_HOME a module's env must name: its metadata DB is the driver's
+    driver: Driver
+
+
+@contextmanager
+def shared_driver(tmp: Path) -> Iterator[SharedDriver]:
+    """One migrated Airflow home and one driver for the session's modules (their dag_ids differ)."""
+    (tmp / "definitions").mkdir()
+    env = airflow_env(tmp, tmp / "definitions")
+    migrate(env)
+    with driver(env, tmp) as running:
+        yield SharedDriver(env["AIRFLOW_HOME"], running)
+
+
 def run_log(e2e: dict, label: str) -> Path:
     return e2e["tmp"] / f"dags-test-{label}.log"
 
 
 def drive(e2e: dict, name: str, label: str, logical_date: str | None = None, conf: dict | None = None) -> dict:
     """One run of ``name`` (as `airflow dags test NAME [DATE] [-c CONF]`); its output goes to ``run_log``."""
-    outcome = e2e["driver"].run(name, label, timeout_s=900, logical_date=logical_date, conf=conf)
+    outcome = e2e["driver"].run(name, label, e2e["env"], timeout_s=900, logical_date=logical_date, conf=conf)
     run_log(e2e, label).write_text(e2e["driver"].output(label))
     return outcome
 

@@ -1,9 +1,9 @@
 """Whole DAGs on the local backend (`dag.test()`, as `airflow dags test` does it), from a real git repository made
 here (file://).
 
-Verdicts come from the metadata DB (task_instance states), never from exit codes. One Airflow home, one Airflow
-process running the DAGs (support.dag_runs.driver) and one state dir for the module; the "earlier deployment" of
-the later cases is the one the passing case made.
+Verdicts come from the metadata DB (task_instance states), never from exit codes. The session's Airflow home and
+process running the DAGs (the ``dag_driver`` fixture, support.dag_runs) and one state dir for the module; the
+"earlier deployment" of the later cases is the one the passing case made.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from support.airflow_env import airflow_env, migrate
-from support.dag_runs import current_deployment, definition, drive, driver, predict, run_dag, run_log, write_definition
+from support.airflow_env import airflow_env
+from support.dag_runs import current_deployment, definition, drive, predict, run_dag, run_log, write_definition
 from support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -30,7 +30,7 @@ FAILING = "e2e_failing_tests"
 
 
 @pytest.fixture(scope="module")
-def e2e(tmp_path_factory):
+def e2e(tmp_path_factory, dag_driver):
     """Airflow home (SQLite, migrated once), definitions dir, git repo holding the example and fixture models."""
     tmp = tmp_path_factory.mktemp("local-e2e")
     repo_dir = tmp / "models"
@@ -40,10 +40,10 @@ def e2e(tmp_path_factory):
     copy_tree_into_repo(repo, FIXTURES / "never_healthy", "never_healthy", "never healthy")
     definitions = tmp / "automations"
     definitions.mkdir()
-    env = airflow_env(tmp, definitions, AIRFLOW_CONN_MODEL_ANALYTICS=f"sqlite:///{tmp}/analytics.db")
-    migrate(env)
-    with driver(env, tmp) as running:
-        yield {"env": env, "repo": repo_dir, "definitions": definitions, "tmp": tmp, "driver": running}
+    env = airflow_env(
+        tmp, definitions, AIRFLOW_HOME=dag_driver.home, AIRFLOW_CONN_MODEL_ANALYTICS=f"sqlite:///{tmp}/analytics.db"
+    )
+    yield {"env": env, "repo": repo_dir, "definitions": definitions, "tmp": tmp, "driver": dag_driver.driver}
     for name in (NAME, FAILING):
         subprocess.run(
             [sys.executable, "-m", "automations", "undeploy", name], env=env, capture_output=True, timeout=120

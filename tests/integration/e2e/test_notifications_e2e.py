@@ -1,5 +1,5 @@
 """on_success / on_error through whole DAG runs on the local backend (`dag.test()`, as `airflow dags test` does it, in
-one Airflow process for the module: support.dag_runs.driver), to a real HTTP server on loopback.
+the session's one Airflow process: the ``dag_driver`` fixture), to a real HTTP server on loopback.
 
 Four runs of one tiny model: deployed (CustomWebhook POST), gate skip (Slack, webhook from a Variable), build
 failure (CustomWebhook GET), and a success whose endpoint is dead (the run stays a success). Verdicts come from
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from support.airflow_env import airflow_env, migrate
-from support.dag_runs import drive, driver, run_log
+from support.airflow_env import airflow_env
+from support.dag_runs import drive, run_log
 from support.gitrepo import copy_tree_into_repo, make_repo
 from support.webhook_server import WebhookServer, closed_port_url
 
@@ -37,7 +37,7 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory, server):
+def home(tmp_path_factory, server, dag_driver):
     tmp = tmp_path_factory.mktemp("notify-e2e")
     make_repo(tmp / "models", {"README.md": "tiny\n"})
     from git import Repo
@@ -48,14 +48,13 @@ def home(tmp_path_factory, server):
     env = airflow_env(
         tmp,
         definitions,
+        AIRFLOW_HOME=dag_driver.home,
         AIRFLOW_VAR_SLACK_HOOK=server.url(SLACK_PATH),
         AIRFLOW_VAR_HOOK_TOKEN="Bearer hookToken123",
         AUTOMATIONS_NOTIFY_TIMEOUT="2",
         AIRFLOW__API__BASE_URL="http://airflow.test:8080",
     )
-    migrate(env)
-    with driver(env, tmp) as running:
-        yield {"env": env, "tmp": tmp, "repo": tmp / "models", "definitions": definitions, "driver": running}
+    yield {"env": env, "tmp": tmp, "repo": tmp / "models", "definitions": definitions, "driver": dag_driver.driver}
     subprocess.run([sys.executable, "-m", "automations", "undeploy", NAME], env=env, capture_output=True, timeout=120)
     shutil.rmtree(tmp / "state" / "envs", ignore_errors=True)
 

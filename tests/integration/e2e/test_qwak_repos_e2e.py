@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from support.airflow_env import airflow_env, migrate
-from support.dag_runs import current_deployment, definition, driver, predict, run_dag, run_log, write_definition, xcom
+from support.airflow_env import airflow_env
+from support.dag_runs import current_deployment, definition, predict, run_dag, run_log, write_definition, xcom
 from support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -60,17 +60,15 @@ COLUMNS = {
 
 
 @pytest.fixture(scope="module")
-def e2e(tmp_path_factory):
+def e2e(tmp_path_factory, dag_driver):
     tmp = tmp_path_factory.mktemp("qwak-repos")
     repo = make_repo(tmp / "models", {"README.md": "Qwak-style model repos\n"})
     for name in REPOS:
         copy_tree_into_repo(repo, FIXTURES / name, name, name)
     definitions = tmp / "automations"
     definitions.mkdir()
-    env = airflow_env(tmp, definitions)
-    migrate(env)
-    with driver(env, tmp) as running:  # one Airflow process runs the three DAGs
-        yield {"env": env, "repo": tmp / "models", "definitions": definitions, "tmp": tmp, "driver": running}
+    env = airflow_env(tmp, definitions, AIRFLOW_HOME=dag_driver.home)
+    yield {"env": env, "repo": tmp / "models", "definitions": definitions, "tmp": tmp, "driver": dag_driver.driver}
     for name in REPOS:
         subprocess.run([sys.executable, "-m", "automations", "undeploy", name], env=env, capture_output=True)
     shutil.rmtree(tmp / "state" / "envs", ignore_errors=True)

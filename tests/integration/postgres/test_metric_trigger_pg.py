@@ -1,6 +1,6 @@
 """MetricBasedTrigger end to end on real PostgreSQL: every check is a run of the automation's own DAG, as
 `airflow dags test -c '{"metric_check": true}'` runs it (``dag.test()`` with that conf, which makes a manual run
-check like a scheduled one) in one Airflow process for the module (support.dag_runs.driver).
+check like a scheduled one) in the session's one Airflow process (the ``dag_driver`` fixture, support.dag_runs).
 
 crossing -> the run builds (one build-deploy run); staying crossed -> the next check skips everything after it;
 recovering -> nothing, re-armed; crossing again -> one more build; a broken query -> the check fails clearly and
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from support.airflow_env import airflow_env, migrate
-from support.dag_runs import drive, driver, run_log
+from support.airflow_env import airflow_env
+from support.dag_runs import drive, run_log
 from support.gitrepo import copy_tree_into_repo, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.e2e]
@@ -44,7 +44,7 @@ def _definition(repo: Path, sql: str = QUERY) -> str:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory, pg_server, pg_database):
+def home(tmp_path_factory, pg_server, pg_database, dag_driver):
     from git import Repo
 
     tmp = tmp_path_factory.mktemp("metric-trigger")
@@ -54,9 +54,12 @@ def home(tmp_path_factory, pg_server, pg_database):
     definitions.mkdir()
     (definitions / f"{NAME}.yaml").write_text(_definition(tmp / "models"))
     env = airflow_env(
-        tmp, definitions, AIRFLOW_CONN_MODEL_ANALYTICS=pg_server.uri(pg_database), AUTOMATIONS_METRIC_MIN_SPACING="0"
+        tmp,
+        definitions,
+        AIRFLOW_HOME=dag_driver.home,
+        AIRFLOW_CONN_MODEL_ANALYTICS=pg_server.uri(pg_database),
+        AUTOMATIONS_METRIC_MIN_SPACING="0",
     )
-    migrate(env)
     from sqlalchemy import create_engine, text
 
     engine = create_engine(pg_server.uri(pg_database).replace("postgresql://", "postgresql+psycopg2://"))
@@ -65,8 +68,7 @@ def home(tmp_path_factory, pg_server, pg_database):
         conn.execute(text("CREATE TABLE drift_signal (automation TEXT PRIMARY KEY, value DOUBLE PRECISION)"))
         conn.execute(text("INSERT INTO drift_signal VALUES (:a, 0.0)"), {"a": NAME})
         conn.execute(text("DROP TABLE IF EXISTS metric_checks"))  # a fresh trigger history for this module
-    with driver(env, tmp) as running:  # one Airflow process for the module's runs
-        yield {"env": env, "tmp": tmp, "engine": engine, "definitions": definitions, "driver": running}
+    yield {"env": env, "tmp": tmp, "engine": engine, "definitions": definitions, "driver": dag_driver.driver}
     engine.dispose()
     shutil.rmtree(tmp / "state" / "envs", ignore_errors=True)
 

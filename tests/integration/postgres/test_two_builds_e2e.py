@@ -1,6 +1,6 @@
 """End to end on the local backend with the analytics store on real PostgreSQL: builds in a row, each later one
 gated against the metric of the build deployed before it (DeployedBuildMetric), all through `dag.test()` (as
-`airflow dags test` runs it) in one Airflow process for the three runs (support.dag_runs.driver).
+`airflow dags test` runs it) in the session's one Airflow process (the ``dag_driver`` fixture, support.dag_runs).
 
 Run 1 (f1=0.80): nothing deployed yet, the first deploy passes -> deployed.
 Run 2 (f1=0.70): loses against the champion's 0.80 -> skip_deploy; the champion keeps serving.
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from support.airflow_env import airflow_env, migrate
-from support.dag_runs import drive, driver, run_log
+from support.airflow_env import airflow_env
+from support.dag_runs import drive, run_log
 from support.gitrepo import commit_files, make_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.e2e]
@@ -62,7 +62,7 @@ def _definition(repo: Path) -> str:
 
 
 @pytest.fixture()
-def e2e_env(pg_server, tmp_path):
+def e2e_env(pg_server, tmp_path, dag_driver):
     database = pg_server.create_database()
     repo_dir = tmp_path / "models"
     repo = make_repo(repo_dir, {"score/main/__init__.py": "", "score/main/model.py": MODEL,
@@ -70,17 +70,17 @@ def e2e_env(pg_server, tmp_path):
     definitions = tmp_path / "automations"
     definitions.mkdir()
     (definitions / f"{NAME}.yaml").write_text(_definition(repo_dir))  # JSON is YAML
-    env = airflow_env(tmp_path, definitions, AIRFLOW_CONN_MODEL_ANALYTICS=pg_server.uri(database))
-    migrate(env)
-    with driver(env, tmp_path) as running:
-        yield env, repo, database, running
+    env = airflow_env(
+        tmp_path, definitions, AIRFLOW_HOME=dag_driver.home, AIRFLOW_CONN_MODEL_ANALYTICS=pg_server.uri(database)
+    )
+    yield env, repo, database, dag_driver.driver
     subprocess.run([sys.executable, "-m", "automations", "undeploy", NAME], env=env, capture_output=True, timeout=60)
     pg_server.drop_database(database)
 
 
 def _run_dag(env: dict, running, tmp_path: Path, attempt: int) -> dict[str, str]:
     """One whole run, then the task states of that run from the metadata DB (its outcome is not enough)."""
-    drive({"driver": running, "tmp": tmp_path}, NAME, str(attempt))
+    drive({"driver": running, "tmp": tmp_path, "env": env}, NAME, str(attempt))
     log = run_log({"tmp": tmp_path}, str(attempt))
     db = sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db")
     (run_id,) = db.execute("SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (NAME,)).fetchone()
