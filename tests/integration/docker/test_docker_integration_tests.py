@@ -4,6 +4,7 @@ run record (the analytics store's integration_tests), through the deploy step th
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,25 @@ def docker_backend(docker_settings, monkeypatch):
     return get_settings()
 
 
+@pytest.fixture
+def deploy_log():
+    """What the deploy logged through the automations loggers, read by our own handler: where the lines end up
+    (the process's streams, pytest's capture) depends on whether Airflow's logging was set up earlier in the session."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger, handler = logging.getLogger("automations"), Collect(logging.INFO)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield lines
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
 def model_with_tests_it(tmp_path: Path, test: str) -> Path:
     model = tmp_path / "models" / TINY_MODEL.name
     shutil.copytree(TINY_MODEL, model)
@@ -76,7 +96,7 @@ def leftover_tests_containers(docker_engine, name: str) -> list:
 
 
 def test_passing_tests_it_run_against_the_new_container(
-    tmp_path, docker_backend, cleanup_containers, docker_engine, capfd
+    tmp_path, docker_backend, cleanup_containers, docker_engine, deploy_log
 ):
     cleanup_containers.append("tiny_it_pass")
     build, result = build_and_deploy("tiny_it_pass", tmp_path, docker_backend, PASSING)
@@ -84,7 +104,7 @@ def test_passing_tests_it_run_against_the_new_container(
     assert tested is not None and (tested.status, tested.tests) == ("passed", {"passed": 2, "failed": 0, "skipped": 0})
     assert result.to_xcom()["integration_tests"]["status"] == "passed"
     assert recorded(docker_backend, "tiny_it_pass") == [("passed", 2, 0, "", build.build_id)]
-    log = "".join(capfd.readouterr())  # the task log (Airflow's logging writes to the process's streams)
+    log = "\n".join(deploy_log)
     assert "tests/it: model_runtime integration: tests/it/ against http://127.0.0.1:8000" in log  # streamed
     assert "tests/it: 2 passed" in log and "tests/it/ passed (2 passed, 0 failed, 0 skipped)" in log
     assert leftover_tests_containers(docker_engine, "tiny_it_pass") == []
@@ -92,7 +112,7 @@ def test_passing_tests_it_run_against_the_new_container(
 
 
 def test_failing_tests_it_are_recorded_and_the_deploy_stands(
-    tmp_path, docker_backend, cleanup_containers, docker_engine, capfd
+    tmp_path, docker_backend, cleanup_containers, docker_engine, deploy_log
 ):
     cleanup_containers.append("tiny_it_fail")
     build, result = build_and_deploy("tiny_it_fail", tmp_path, docker_backend, FAILING)
@@ -100,7 +120,7 @@ def test_failing_tests_it_are_recorded_and_the_deploy_stands(
     assert tested is not None and tested.status == "failed" and tested.tests["failed"] == 1, tested
     assert tested.reason == "pytest exited with 1"
     assert recorded(docker_backend, "tiny_it_fail") == [("failed", 0, 1, "pytest exited with 1", build.build_id)]
-    log = "".join(capfd.readouterr())
+    log = "\n".join(deploy_log)
     assert "integration test failed on purpose" in log  # pytest's own report, streamed into the deploy's log
     assert "tests/it/ failed (0 passed, 1 failed, 0 skipped): pytest exited with 1" in log
     assert leftover_tests_containers(docker_engine, "tiny_it_fail") == []
