@@ -79,3 +79,26 @@ def test_a_collision_is_exactly_two_variations_getting_one_deployment_name(a, b,
     deployments = [dns_label(f"{model}-{variation}") for model, variation in (a, b)]
     assert (spelled[0] == spelled[1]) is same
     assert (deployments[0] == deployments[1]) is same
+
+
+def test_each_definition_is_compared_only_with_those_spelled_alike(monkeypatch):
+    """Linear in the number of definitions: 500 distinct deployments spell each name a bounded number of times
+    (comparing each with every earlier one spelled names about 250,000 times and dominated the parse at 5,000)."""
+    from automations import variation_names
+    from automations.spec import Automation
+
+    calls = []
+    real = variation_names.dns_spelling
+    monkeypatch.setattr(variation_names, "dns_spelling", lambda text: calls.append(text) or real(text))
+    specs = [
+        Automation.model_validate(
+            {
+                "name": f"a{i}",
+                "model_id": f"m{i}",
+                "action": {"build_spec": {"git_uri": "https://x.example/m.git"}, "deployment_spec": {}},
+            }
+        )
+        for i in range(500)
+    ]
+    assert variation_names.collisions((spec, Path(f"a{i}.yaml")) for i, spec in enumerate(specs)) == []
+    assert len(calls) <= 4 * len(specs)
