@@ -12,14 +12,14 @@ from __future__ import annotations
 import socket
 from typing import Optional
 
+from model_runtime.serve_workers import listening_socket as _bound_and_listening
+
 BACKLOG = 2048
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(BACKLOG)
+    """The model server's listening socket (bound, SO_REUSEADDR), non-blocking for the gateway's event loop."""
+    sock = _bound_and_listening(host, port, BACKLOG)
     sock.setblocking(False)
     return sock
 
