@@ -5,8 +5,6 @@ tests/integration/e2e/test_qwak_repos_e2e.py.
 """
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
@@ -15,41 +13,27 @@ from model_runtime import contract
 from model_runtime.build import pytest_command
 from model_runtime.integration import run
 from model_runtime.realtime_client import InferenceOutputFormat, LocalRealTimeClient, PredictionFailed
+from support.json_endpoint import json_endpoint
 
 pytestmark = pytest.mark.unit
 
 
-class Echo(BaseHTTPRequestHandler):
+def echo(body: bytes) -> tuple[int, bytes]:
     """Answers each posted record with {"seen": its x}, as a list; 500 for a body that is not JSON records."""
-
-    def do_POST(self):  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        data = json.loads(body)
-        if isinstance(data, dict) and "columns" in data:  # pandas split
-            data = [dict(zip(data["columns"], row, strict=True)) for row in data["data"]]
-        if isinstance(data, dict):
-            data = [data]
-        if not all(isinstance(r, dict) and "x" in r for r in data):
-            self.send_response(500)
-            self.end_headers()
-            self.wfile.write(b"bad records")
-            return
-        answer = json.dumps([{"seen": r["x"]} for r in data]).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
+    data = json.loads(body)
+    if isinstance(data, dict) and "columns" in data:  # pandas split
+        data = [dict(zip(data["columns"], row, strict=True)) for row in data["data"]]
+    if isinstance(data, dict):
+        data = [data]
+    if not all(isinstance(r, dict) and "x" in r for r in data):
+        return 500, b"bad records"
+    return 200, json.dumps([{"seen": r["x"]} for r in data]).encode()
 
 
 @pytest.fixture(scope="module")
 def endpoint():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with json_endpoint(echo) as url:
+        yield url
 
 
 def model_dir(tmp_path, tests: dict[str, str]):

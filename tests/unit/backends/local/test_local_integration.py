@@ -4,8 +4,6 @@ import json
 import os
 import stat
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from automations import integration_tests, runtime_package
 from automations.backends.local.integration import run_integration_tests
 from automations.backends.local.process import is_alive
+from support.json_endpoint import json_endpoint
 
 pytestmark = pytest.mark.unit
 RUNTIME_PATH = str(runtime_package.MODULE_DIR.parent)
@@ -27,25 +26,14 @@ def test_live(real_time_client):
 """
 
 
-class Doubler(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server's name
-        rows = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        answer = json.dumps([{"doubled": 2 * row["x"]} for row in rows]).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
+def doubler(body: bytes) -> tuple[int, bytes]:
+    return 200, json.dumps([{"doubled": 2 * row["x"]} for row in json.loads(body)]).encode()
 
 
 @pytest.fixture(scope="module")
 def endpoint():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Doubler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with json_endpoint(doubler) as url:
+        yield url
 
 
 def source_with(tmp_path: Path, test: str | None) -> Path:
