@@ -115,15 +115,20 @@ def test_a_declared_length_over_the_limit_is_413_before_the_body_is_read():
     assert received == []  # nothing was forwarded
 
 
+async def post_measuring_memory(client, url, data):
+    """(status, JSON answer, peak bytes this process allocated while the body went through the gateway)."""
+    tracemalloc.start()
+    try:
+        async with client.post(url, data=data) as response:
+            status, answer = response.status, await response.json()
+        return status, answer, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_chunked_body_over_the_limit_is_cut_off_with_413_in_bounded_memory():
     async def scenario(client, url, upstream):
-        tracemalloc.start()
-        try:
-            async with client.post(url, data=chunks(100 * MIB)) as response:
-                status, answer = response.status, await response.json()
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        status, answer, peak = await post_measuring_memory(client, url, chunks(100 * MIB))
         await asyncio.sleep(0.1)  # the upstream's handler ends once its cut-off request is gone
         return status, answer, peak, upstream.received
 
@@ -135,14 +140,7 @@ def test_a_chunked_body_over_the_limit_is_cut_off_with_413_in_bounded_memory():
 
 def test_a_large_body_under_the_limit_is_streamed_not_held():
     async def scenario(client, url, upstream):
-        tracemalloc.start()
-        try:
-            async with client.post(url, data=chunks(48 * MIB)) as response:
-                status, answer = response.status, await response.json()
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        return status, answer, peak
+        return await post_measuring_memory(client, url, chunks(48 * MIB))
 
     status, answer, peak = asyncio.run(with_gateway(64 * MIB, scenario))
     assert status == 200 and answer["bytes"] == 48 * MIB
