@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import contract
+from .libraries import normalized_name
 from .serve_deps import SERVER_REQUIREMENTS
 
 # The build runs tests/ with pytest; the server turns records into a DataFrame and runs on SERVER_REQUIREMENTS
@@ -60,10 +61,6 @@ def install_command(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", *args]
 
 
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _pinned_name(requirement: str) -> Optional[str]:
     match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*[=<>!~]", requirement)
     return match[1] if match else None
@@ -71,11 +68,12 @@ def _pinned_name(requirement: str) -> Optional[str]:
 
 def failed_pins(output: str, requirements: list[str]) -> list[str]:
     """The pinned requirements the installer's output names in an unsatisfiable/failed-build line."""
-    lines = [_normalized(line) for line in output.splitlines() if _UNSATISFIED.search(line)]
+    lines = [normalized_name(line) for line in output.splitlines() if _UNSATISFIED.search(line)]
     failed = []
     for req in requirements:
         name = _pinned_name(req)
-        if name and any(re.search(rf"(^|[^a-z0-9-]){re.escape(_normalized(name))}($|[^a-z0-9-])", ln) for ln in lines):
+        named = name and re.compile(rf"(^|[^a-z0-9-]){re.escape(normalized_name(name))}($|[^a-z0-9-])")
+        if named and any(named.search(ln) for ln in lines):
             failed.append(req)
     return failed
 

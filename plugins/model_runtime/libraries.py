@@ -113,13 +113,13 @@ def importers(source: Path, module: str) -> list[Path]:
     return found
 
 
-def _normalized(name: str) -> str:
+def normalized_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _requirement_name(requirement: str) -> str:
     match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    return _normalized(match[1]) if match else ""
+    return normalized_name(match[1]) if match else ""
 
 
 def implied_requirements(source: Path, requirements: list[str]) -> list[tuple[str, str]]:
@@ -127,7 +127,7 @@ def implied_requirements(source: Path, requirements: list[str]) -> list[tuple[st
     named = {_requirement_name(r) for r in requirements}
     implied = []
     for library in LIBRARIES:
-        if named & {_normalized(d) for d in library.distributions}:
+        if named & {normalized_name(d) for d in library.distributions}:
             continue
         files = importers(source, library.module)
         if files:
