@@ -11,9 +11,21 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Optional
 
 ORPHAN_CHECK_S = 0.5
+
+
+def loop_factory() -> Optional[Callable[[], asyncio.AbstractEventLoop]]:
+    """uvloop's event loop when it imports (pinned in requirements.txt, as the model server's uvicorn uses it), else
+    asyncio's: the gateway spends most of its CPU per request in the loop and its transports."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 watch.cancel()
 
-        asyncio.run(run())
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            runner.run(run())
         return 0
 
     return Keeper(args.deployments_dir, args.host, serve_forever).run()

@@ -15,7 +15,8 @@ import random
 from collections.abc import Callable
 from typing import Any, Optional
 
-from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, TCPConnector, web
+from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, DummyCookieJar, TCPConnector, web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from .body import Body, BodyTooLarge
 from .listeners import BACKLOG, Listeners
@@ -33,8 +34,26 @@ HOP_HEADERS = {
     "host",
     "content-length",
 }
+AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 MAX_BODY = 64 * 1024 * 1024  # the model servers' own limit (MODEL_SERVER_MAX_BODY_BYTES, 8 MiB) is usually lower
+ROUTES_PATH = "/_gateway/routes"
 RETRIES = 4  # with the waits below, 0.75 s: more than a route refresh, less than any client's patience
+
+
+def _forwarded(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
+    """The end-to-end headers, repeated ones (Set-Cookie) kept as they came."""
+    out = headers.copy()
+    for name in HOP_HEADERS:
+        out.popall(name, None)
+    return out
+
+
+def _model_id(path: str) -> Optional[str]:
+    """``m`` for ``/v1/m/predict`` (Qwak's per-model layout), else None."""
+    parts = path.split("/")
+    if len(parts) == 4 and parts[1] == "v1" and parts[2] and parts[3] == "predict":
+        return parts[2]
+    return None
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -57,18 +76,29 @@ class Gateway:
         self.sites: dict[int, web.BaseSite] = {}
         self.timeout = ClientTimeout(total=request_timeout_s)
         self.session: Optional[ClientSession] = None
-        self.runner: Optional[web.AppRunner] = None
+        self.runner: Optional[web.ServerRunner] = None
 
-    def app(self) -> web.Application:
-        app = web.Application()  # bodies never go through request.read(): see forward()
-        app.router.add_get("/_gateway/routes", self.routes)
-        app.router.add_route("*", "/v1/{model_id}/predict", self.model_predict)
-        app.router.add_route("*", "/{tail:.*}", self.variation)
-        return app
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Every request on every port. aiohttp's low-level server, not an Application: three fixed routes need no
+        router, and the Application's per-request machinery was a measurable share of the gateway's CPU."""
+        path = request.path
+        if path == ROUTES_PATH:
+            return web.json_response(self.table.snapshot())
+        model_id = _model_id(path)
+        if model_id is not None:
+            return await self.model_predict(request, model_id)
+        return await self.variation(request)
 
     async def start(self) -> None:
-        self.session = ClientSession(connector=TCPConnector(limit=0, keepalive_timeout=2), auto_decompress=False)
-        self.runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        self.session = ClientSession(
+            connector=TCPConnector(limit=0, keepalive_timeout=2),
+            timeout=self.timeout,
+            auto_decompress=False,  # bodies pass through as they are, compressed or not
+            cookie_jar=DummyCookieJar(),  # a proxy keeps no cookies: one client's would go to the next
+            skip_auto_headers=AUTO_HEADERS,  # the client's own headers only, not aiohttp's defaults
+        )
+        # Bodies never go through request.read() (see forward()); no access log: the model server writes one.
+        self.runner = web.ServerRunner(web.Server(self.handle, access_log=None), handle_signals=False)
         await self.runner.setup()
         await self.refresh()
 
@@ -83,10 +113,7 @@ class Gateway:
                 self.sites[port] = site
                 log.info("gateway: listening on %s:%d", self.host, port)
 
-    async def routes(self, request: web.Request) -> web.Response:
-        return web.json_response(self.table.snapshot())
-
-    async def variation(self, request: web.Request) -> web.StreamResponse:
+    async def variation(self, request: web.BaseRequest) -> web.StreamResponse:
         port = int(request.transport.get_extra_info("sockname")[1]) if request.transport else 0
         if port == models_port(self.table):
             return _error(404, "this port answers POST /v1/<model_id>/predict; each variation has its own port")
@@ -96,20 +123,19 @@ class Gateway:
 
         return await self.forward(request, pick, request.path_qs, f"nothing is deployed behind port {port} now")
 
-    async def model_predict(self, request: web.Request) -> web.StreamResponse:
-        model_id = request.match_info["model_id"]
+    async def model_predict(self, request: web.BaseRequest, model_id: str) -> web.StreamResponse:
         return await self.forward(
             request, lambda: self.table.for_model(model_id, self.rng), "/predict", f"model {model_id!r} is not deployed"
         )
 
     async def forward(
-        self, request: web.Request, pick: Callable[[], Optional[Route]], path: str, missing: str
+        self, request: web.BaseRequest, pick: Callable[[], Optional[Route]], path: str, missing: str
     ) -> web.StreamResponse:
         declared = request.content_length
         if declared is not None and declared > self.max_body:
             return self._too_large()  # not read at all; aiohttp drops what the client still sends, then closes
         body = await Body.of(request.content, declared, self.max_body)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+        headers = _forwarded(request.headers)
         if declared is not None and body.held is None:
             headers["Content-Length"] = str(declared)  # streamed with its length, not re-chunked
         problem = ""
@@ -135,13 +161,13 @@ class Gateway:
         response.force_close()  # the unread rest of the body must not be parsed as a request
         return response
 
-    async def _send(self, method: str, route: Route, path: str, headers: dict, data: Any) -> web.Response:
+    async def _send(self, method: str, route: Route, path: str, headers: CIMultiDict, data: Any) -> web.Response:
         assert self.session is not None
         async with self.session.request(
-            method, route.upstream + path, headers=headers, data=data, timeout=self.timeout
-        ) as upstream:
+            method, route.upstream + path, headers=headers, data=data, allow_redirects=False
+        ) as upstream:  # a redirect is the client's to follow
             payload = await upstream.read()
-            out = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS}
+            out = _forwarded(upstream.headers)
             out["X-Automation-Variation"] = route.variation
             out["X-Automation-Build"] = route.build_id
             return web.Response(status=upstream.status, body=payload, headers=out)
