@@ -12,7 +12,7 @@ processes, serve_app.py for routes and limits, serve_predict.py for batching and
     starts it detached in its own session).
 Not in Qwak's spec, set through deployment env_vars: MODEL_SERVER_MAX_BODY_BYTES (413 above; 8 MiB),
 MODEL_SERVER_KEEP_ALIVE_S (5), MODEL_SERVER_DRAIN_S (30).
-Keep-alive connections are kept even across the workers (serve_balance.py).
+Busy keep-alive connections are kept even across the workers; idle ones do not count (serve_balance.py).
 /health answers 200 only once the model is loaded: the socket is opened after loading.
 """
 

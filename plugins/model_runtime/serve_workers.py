@@ -20,10 +20,11 @@ import socket
 import sys
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import contract
-from .serve_balance import Balance, shared_counts
+from .serve_balance import RETIRED, Balance, shared_counts
 from .serve_config import ServerConfig
 
 EXIT_RECYCLE = 75
@@ -40,7 +41,7 @@ def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket
     return sock
 
 
-def uvicorn_server(app: Any, config: ServerConfig) -> Any:
+def uvicorn_server(app: Any, config: ServerConfig, each_second: Callable[[], Awaitable[None]] | None = None) -> Any:
     import uvicorn
 
     from .serve_deps import missing
@@ -57,6 +58,8 @@ def uvicorn_server(app: Any, config: ServerConfig) -> Any:
             timeout_keep_alive=config.keep_alive_s,
             timeout_graceful_shutdown=config.drain_s,
             server_header=False,
+            callback_notify=each_second,  # uvicorn's heartbeat hook; timeout 0 calls it on every 1 s tick
+            timeout_notify=0,
         )
     )
 
@@ -74,6 +77,8 @@ def serve_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics:
         if not recycled:
             recycled.append(True)
             log_event("worker_recycling", reason="timeout")
+            if balance is not None:
+                balance.retire()  # the others stop shedding towards this worker
             for listener in getattr(server, "servers", []):
                 listener.close()  # accept nothing more here: new connections go to the other or the new worker
             for connection in list(getattr(getattr(server, "server_state", None), "connections", ())):
@@ -81,9 +86,14 @@ def serve_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics:
             server.should_exit = True  # graceful: finish what is in flight, then exit
 
     predictor = Predictor(model, config.max_batch, config.timeout_ms / 1000, stuck, model_io(model))
-    server = uvicorn_server(ModelApp(predictor, metrics, config.max_body_bytes, balance), config)
+
+    async def each_second() -> None:
+        if balance is not None:
+            balance.refresh()
+
+    server = uvicorn_server(ModelApp(predictor, metrics, config.max_body_bytes, balance), config, each_second)
     if balance is not None:
-        balance.connections = lambda: len(server.server_state.connections)
+        balance.live = lambda: {tuple(c.client) for c in server.server_state.connections if c.client}
     server.run(sockets=[sock])
     return EXIT_RECYCLE if recycled else contract.EXIT_OK
 
@@ -142,11 +152,13 @@ class Supervisor:
             delay = self.backoff_s(time.monotonic())
         log_event("worker_restart", worker=pid, exit_code=code, reason=reason, delay_s=delay)
         self.metrics.restarts.labels(reason).inc()
+        slot = self.slots.pop(pid)
+        self.counts[slot] = RETIRED  # nobody sheds towards an empty slot during the back-off
         deadline = time.monotonic() + delay
         while not self.stopping and time.monotonic() < deadline:
             time.sleep(min(0.1, delay))
         if not self.stopping:
-            self.start(self.slots.pop(pid))
+            self.start(slot)
 
     def start(self, slot: int) -> None:
         self.counts[slot] = 0  # the new worker has no connections yet: the others may shed some to it

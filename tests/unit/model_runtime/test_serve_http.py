@@ -156,3 +156,69 @@ def test_a_crashed_worker_is_replaced_with_back_off_logged_and_counted(server):
     restarts = [json.loads(line) for line in server.log.read_text().splitlines() if '"worker_restart"' in line]
     assert any(r["worker"] == victim and r["reason"] == "crash" for r in restarts)
     wait_healthy(server)
+
+
+def test_busy_connections_even_out_over_the_workers_and_idle_ones_do_not_count(tmp_path):
+    """8 busy keep-alive clients settle 4/4 over 2 workers, whatever 6 idle ones are holding (serve_balance)."""
+    import threading
+
+    import psutil
+
+    env = {contract.ENV_WORKERS: "2", contract.ENV_TIMEOUT_MS: "5000"}
+    with serving(make_artifact(tmp_path / "artifact"), tmp_path / "server.log", **env) as running:
+        idle = [http.client.HTTPConnection("127.0.0.1", running.port, timeout=5) for _ in range(6)]
+        for conn in idle:
+            conn.request("GET", "/health")
+            conn.getresponse().read()  # one request, then quiet: open, but not busy
+        ports: dict[int, int] = {}
+        statuses: list[int] = []
+        errors: list[BaseException] = []
+        stop = threading.Event()
+
+        def client(i: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
+            try:
+                while not stop.is_set():
+                    conn.request("POST", "/predict", body=b'[{"x": 1, "sleep": 0.005}]')
+                    ports[i] = conn.sock.getsockname()[1]
+                    response = conn.getresponse()
+                    response.read()
+                    statuses.append(response.status)
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(2.0)  # a second for the counts to settle, a second for a refresh
+            snapshots = [_busy_per_worker(psutil, running, set(ports.values())) for _ in _every(0.1, 40)]
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(10)
+            for conn in idle:
+                conn.close()
+    assert not errors and statuses and set(statuses) == {200}
+    even = sum(snapshot == [4, 4] for snapshot in snapshots)
+    assert even >= 0.8 * len(snapshots), snapshots
+
+
+def _every(interval_s: float, times: int):
+    for n in range(times):
+        yield n
+        time.sleep(interval_s)
+
+
+def _busy_per_worker(psutil, server, busy_ports: set[int]) -> list[int]:
+    counts = []
+    for pid in server.workers():
+        peers = {
+            c.raddr.port
+            for c in psutil.Process(pid).net_connections(kind="tcp")
+            if c.status == psutil.CONN_ESTABLISHED and c.raddr and c.laddr.port == server.port
+        }
+        counts.append(len(peers & busy_ports))
+    return sorted(counts)
