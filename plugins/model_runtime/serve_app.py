@@ -28,6 +28,7 @@ from typing import Any
 
 from . import fast_json
 from .payload import BadRequest
+from .serve_balance import peer
 from .serve_metrics import Metrics
 from .serve_predict import Predictor, PredictTimeout
 
@@ -60,12 +61,6 @@ def _malloc_trim() -> None:
         trim(0)
 
 
-def _connection(scope: Scope) -> tuple[Any, ...] | None:
-    """The client's address, which names its connection for as long as it stays open."""
-    client = scope.get("client")
-    return tuple(client) if client else None
-
-
 class Reply:
     """One response: status, JSON (or raw) body, and the record count for the log and metrics."""
 
@@ -90,7 +85,7 @@ class ModelApp:
             return
         started = time.perf_counter()
         reply = await self.route(scope, receive)
-        await _send(send, reply, close=self.balance is not None and self.balance.shed(_connection(scope)))
+        await _send(send, reply, close=self.balance is not None and self.balance.shed(peer(scope.get("client"))))
         seconds = time.perf_counter() - started
         self.metrics.observe(scope["path"], reply.status, seconds, reply.records)
         access_log(scope, reply, seconds)

@@ -25,6 +25,12 @@ ACTIVE_S = 1.0
 RETIRED = 2**31 - 1
 
 
+def peer(client: Any) -> Hashable | None:
+    """The key of a connection: its client's (host, port), as the ASGI scope and uvicorn's protocol both carry it;
+    None without one (a Unix socket)."""
+    return tuple(client) if client else None
+
+
 def shared_counts(workers: int) -> Any:
     """One int per worker slot, in memory shared with the forked workers."""
     return RawArray(ctypes.c_int, workers)
@@ -55,9 +61,8 @@ class Balance:
         self.refresh()  # closed or idle connections may be all that put it there
         if not self.above_the_least_loaded():
             return False
-        mine = len(self.seen)
         del self.seen[connection]  # counted as gone already, so the next answers do not all shed at once
-        self.counts[self.index] = mine - 1
+        self.counts[self.index] = len(self.seen)
         return True
 
     def above_the_least_loaded(self) -> bool:

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import contract
-from .serve_balance import RETIRED, Balance, shared_counts
+from .serve_balance import RETIRED, Balance, peer, shared_counts
 from .serve_config import ServerConfig
 
 EXIT_RECYCLE = 75
@@ -93,7 +93,7 @@ def serve_worker(sock: socket.socket, model: Any, config: ServerConfig, metrics:
 
     server = uvicorn_server(ModelApp(predictor, metrics, config.max_body_bytes, balance), config, each_second)
     if balance is not None:
-        balance.live = lambda: {tuple(c.client) for c in server.server_state.connections if c.client}
+        balance.live = lambda: {peer(c.client) for c in server.server_state.connections}
     server.run(sockets=[sock])
     return EXIT_RECYCLE if recycled else contract.EXIT_OK
 

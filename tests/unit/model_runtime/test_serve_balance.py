@@ -2,7 +2,7 @@
 
 import pytest
 
-from model_runtime.serve_balance import ACTIVE_S, RETIRED, SLACK, Balance, shared_counts
+from model_runtime.serve_balance import ACTIVE_S, RETIRED, SLACK, Balance, peer, shared_counts
 
 pytestmark = pytest.mark.unit
 
@@ -101,3 +101,8 @@ def test_connections_closed_since_the_last_refresh_do_not_shed_a_lone_client():
     a.live = lambda: {("kept", 1)}
     assert not a.shed(("kept", 1))  # the client that stays keeps its connection
     assert counts[0] == 1
+
+
+def test_the_scope_and_uvicorns_protocol_name_a_connection_alike():
+    assert peer(["127.0.0.1", 5000]) == peer(("127.0.0.1", 5000)) == ("127.0.0.1", 5000)  # ASGI allows a list
+    assert peer(None) is None
