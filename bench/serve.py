@@ -7,10 +7,12 @@ Servers, each with BENCH_SERVE_WORKERS (2) workers: ours (``model_runtime serve`
 MLServer (bench/serve_mlserver.py, a custom runtime over the same model, V2 protocol with the pandas codec; its own
 cached venv, .cache/bench-serve/mlserver-venv; skipped with the install error when it does not install).
 Load: Debian's wrk on loopback at 1, 8 and 64 connections with 1- and 100-record bodies, BENCH_SERVE_SECONDS (5)
-per point, BENCH_SERVE_ROUNDS (3) interleaved rounds, medians. Reported: requests/s, p50, p99 and errors, with
-ratios against gunicorn in the same run; then the idle-client check (3 x workers idle connections, the slowest
-/health and /predict answer) and a redeploy: wrk at 8 connections on the stable URL for 30 s while the model is
-redeployed three times, counting failed requests. Results also go to .cache/bench-serve/results.json.
+per point, BENCH_SERVE_ROUNDS (3) interleaved rounds, medians. Before each recorded run the machine is let go idle
+(bench/quiet.py) and wrk warms the same point up, unrecorded, for BENCH_SERVE_WARMUP_SECONDS (1). Reported:
+requests/s, p50, p99 and errors, with ratios against gunicorn in the same run; then the idle-client check
+(3 x workers idle connections, the slowest /health and /predict answer) and a redeploy: wrk at 8 connections on the
+stable URL for 30 s while the model is redeployed three times, counting failed requests. Results also go to
+.cache/bench-serve/results.json.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import quiet
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "bench-serve"
 PLUGINS = ROOT / "plugins"
@@ -39,6 +43,7 @@ EXAMPLE = ROOT / "include" / "models" / "example_classifier"
 WORKERS = int(os.environ.get("BENCH_SERVE_WORKERS", "2"))
 SECONDS = int(os.environ.get("BENCH_SERVE_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_SERVE_ROUNDS", "3"))
+WARMUP_S = int(os.environ.get("BENCH_SERVE_WARMUP_SECONDS", "1"))
 CONNECTIONS = (1, 8, 64)
 BODIES = (1, 100)
 BASELINE = ["gunicorn==27.0.1", "flask==3.1.3"]
@@ -276,11 +281,18 @@ def matrix(binary: str, targets: dict[str, tuple[str, dict[int, Path]]]) -> dict
             for records in BODIES:
                 point = f"c{connections}-r{records}"
                 for name, (endpoint, paths) in targets.items():  # interleaved: drift hits every server alike
-                    results[name].setdefault(point, []).append(
-                        wrk(binary, endpoint, connections, paths[records], SECONDS)
-                    )
+                    results[name].setdefault(point, []).append(measure(binary, endpoint, connections, paths[records]))
                 print(f"bench-serve: round {round_ + 1}/{ROUNDS} {point} done", flush=True)
     return {name: {point: _median(runs) for point, runs in points.items()} for name, points in results.items()}
+
+
+def measure(binary: str, endpoint: str, connections: int, body: Path) -> dict[str, float]:
+    """One recorded wrk run, on an idle machine and after an unrecorded warm-up at the same point."""
+    if not quiet.settle():
+        print(f"bench-serve: the machine did not go idle within {quiet.MAX_WAIT_S:.0f} s; measuring anyway", flush=True)
+    if WARMUP_S:
+        wrk(binary, endpoint, connections, body, WARMUP_S)  # connections opened and spread, caches warm
+    return wrk(binary, endpoint, connections, body, SECONDS)
 
 
 def _median(runs: list[dict]) -> dict:
