@@ -235,9 +235,12 @@ def _verdict(row: VerdictRow) -> dict[str, Any]:
     }
 
 
-def open_store(settings: Settings) -> AnalyticsStore:
-    """The store behind ``settings.analytics_conn_id`` (or the embedded SQLite), schema created when first needed."""
+def open_store(settings: Settings, write_retry_s: Optional[float] = None) -> AnalyticsStore:
+    """The store behind ``settings.analytics_conn_id`` (or the embedded SQLite), schema created when first needed.
+
+    ``write_retry_s`` overrides the settings' retry window for callers that must not wait it out (a page)."""
     target, engine = resolve(settings)
-    store = AnalyticsStore(target, engine, settings.analytics_write_retry_s)
+    retry_s = settings.analytics_write_retry_s if write_retry_s is None else write_retry_s
+    store = AnalyticsStore(target, engine, retry_s)
     store.ensure_schema()
     return store

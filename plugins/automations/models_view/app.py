@@ -55,7 +55,8 @@ def _analytics() -> tuple[Optional[Any], dict[str, Any]]:
     settings = get_settings()  # once per request: the connection named is the one opened
     conn_id = settings.analytics_conn_id
     try:
-        store = open_store(settings)
+        # A page answers at once: the write-retry window (30 s by default) is for builds riding out a restart.
+        store = open_store(settings, write_retry_s=0.0)
     except Exception as exc:  # any driver or network error: the page explains it instead of failing
         log.warning("Models view: analytics store %r unreachable: %s", conn_id, type(exc).__name__)
         return None, {
